@@ -1,0 +1,17 @@
+/**
+ * @module
+ * Header names of contract v1, lower-case as Node and undici present them.
+ */
+export const HEADERS = {
+  authorization: 'authorization',
+  idempotencyKey: 'idempotency-key',
+  idempotentReplayed: 'idempotent-replayed',
+  timeoutMs: 'squire-timeout-ms',
+  traceparent: 'traceparent',
+  requestId: 'x-request-id',
+  runId: 'squire-run-id',
+  retryAfter: 'retry-after',
+  lastEventId: 'last-event-id',
+} as const;
+
+export const CONTRACT_VERSION = 'squire/1' as const;
