@@ -1,1 +1,20 @@
-export {};
+/**
+ * @module
+ * Public API of `@squire/sidecar`: `defineAgent` and the types an agent's
+ * code sees. The daemon itself is the `squire-sidecar` bin.
+ */
+export { defineAgent, tool, isDefinedAgent } from './agent/define-agent.js';
+export type {
+  AgentDefinition,
+  CodeAgentDefinition,
+  LlmAgentDefinition,
+  ToolDefinition,
+  AgentLimitsOverride,
+  DefinedAgent,
+} from './agent/define-agent.js';
+export type { AgentContext } from './agent/agent-context.js';
+export type { LlmClient, ChatMessage, ChatRequest, ChatResult } from './llm/llm-client.js';
+export type { SessionMemory } from './session/session-memory.js';
+export { SidecarError } from './errors.js';
+export { createApp, type AppDeps } from './app.js';
+export { loadConfig, type SidecarConfig } from './config.js';

@@ -1,0 +1,15 @@
+/**
+ * Echo: answers with its input. No model, no I/O: the agent tests and
+ * benchmarks use to measure the sidecar itself.
+ */
+import { defineAgent } from '@squire/sidecar';
+import { z } from 'zod';
+
+export default defineAgent({
+  name: 'echo',
+  version: '1.0.0',
+  description: 'Returns its input text unchanged.',
+  input: z.object({ text: z.string().max(100_000) }),
+  output: z.object({ text: z.string() }),
+  run: ({ input }) => ({ text: input.text }),
+});

@@ -1,0 +1,53 @@
+/**
+ * @module
+ * The descriptor of `GET /v1/agent` and the OpenAPI document, both computed
+ * once at start-up from the agent's zod schemas.
+ */
+import { z } from 'zod';
+import { CONTRACT_VERSION, buildOpenApiDocument, type AgentDescriptor, type AgentLimits, type ModelProvider } from '@squire/client/contract';
+import { isLlmAgent, type AgentDefinition } from './define-agent.js';
+import { SIDECAR_VERSION } from '../version.js';
+
+export function agentJsonSchemas(agent: AgentDefinition): { input: Record<string, unknown>; output: Record<string, unknown> } {
+  const convert = (schema: z.ZodType, io: 'input' | 'output') => {
+    const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
+    delete json.$schema;
+    return json;
+  };
+  return { input: convert(agent.input, 'input'), output: convert(agent.output, 'output') };
+}
+
+export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provider: ModelProvider, features: { backgroundRuns: boolean; sessions: boolean }): AgentDescriptor {
+  const schemas = agentJsonSchemas(agent);
+  const llm = isLlmAgent(agent);
+  return {
+    contract: CONTRACT_VERSION,
+    name: agent.name,
+    version: agent.version,
+    description: agent.description ?? '',
+    input_schema: schemas.input,
+    output_schema: schemas.output,
+    capabilities: {
+      streaming: true,
+      background_runs: features.backgroundRuns,
+      sessions: features.sessions,
+      idempotency: features.backgroundRuns,
+      llm,
+      tools: llm ? Object.keys(agent.tools ?? {}) : [],
+    },
+    limits,
+    model_provider: provider,
+    sidecar: { version: SIDECAR_VERSION, node: process.version },
+  };
+}
+
+export function agentOpenApi(agent: AgentDefinition): Record<string, unknown> {
+  const schemas = agentJsonSchemas(agent);
+  return buildOpenApiDocument({
+    title: `Squire agent ${agent.name}`,
+    version: agent.version,
+    description: agent.description ?? '',
+    inputSchema: schemas.input,
+    outputSchema: schemas.output,
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * Loads the agent module named by `--agent`. TypeScript modules go through
+ * tsx's loader, so users run `.ts` agents without a build step on any Node
+ * version we support; `.js`/`.mjs` modules use plain `import()`.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { isDefinedAgent, type AgentDefinition } from './define-agent.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+export class AgentLoadError extends Error {
+  override readonly name = 'AgentLoadError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+export async function loadAgent(modulePath: string, cwd = process.cwd()): Promise<AgentDefinition> {
+  const absolute = resolve(cwd, modulePath);
+  if (!existsSync(absolute)) throw new AgentLoadError([`--agent (SQUIRE_AGENT): ${absolute} does not exist`]);
+  let module: { default?: unknown };
+  try {
+    if (/\.[cm]?tsx?$/.test(absolute)) {
+      const { tsImport } = await import('tsx/esm/api');
+      module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
+    } else {
+      module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    }
+  } catch (error) {
+    throw new AgentLoadError([`--agent (SQUIRE_AGENT): cannot load ${absolute}: ${(error as Error).stack ?? String(error)}`]);
+  }
+  // tsx may wrap a CommonJS-style default once more.
+  let candidate = module.default;
+  if (!isDefinedAgent(candidate) && candidate && typeof candidate === 'object' && 'default' in candidate) {
+    candidate = (candidate as { default: unknown }).default;
+  }
+  return validateAgent(candidate, absolute);
+}
+
+export function validateAgent(candidate: unknown, source: string): AgentDefinition {
+  if (!isDefinedAgent(candidate)) {
+    throw new AgentLoadError([`${source}: the default export must be defineAgent({...}) from @squire/sidecar`]);
+  }
+  const problems: string[] = [];
+  if (!NAME.test(candidate.name)) problems.push(`name "${candidate.name}" must match ${NAME}`);
+  if (!SEMVER.test(candidate.version)) problems.push(`version "${candidate.version}" must be semver (e.g. 1.2.0)`);
+  if (!(candidate.input instanceof z.ZodType)) problems.push('input must be a zod schema');
+  if (!(candidate.output instanceof z.ZodType)) problems.push('output must be a zod schema');
+  const hasRun = 'run' in candidate && typeof candidate.run === 'function';
+  const hasInstructions = 'instructions' in candidate && candidate.instructions !== undefined;
+  if (!hasRun && !hasInstructions) problems.push('define either run(ctx) or instructions (an LLM agent)');
+  if (problems.length > 0) throw new AgentLoadError(problems.map((problem) => `${source}: ${problem}`));
+  return candidate;
+}

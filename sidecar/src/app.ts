@@ -1,0 +1,68 @@
+/**
+ * @module
+ * `createApp(deps)` builds the sidecar's Hono app: middleware, routes, error
+ * mapping. It never listens, reads the environment or installs signal
+ * handlers (that is `main.ts`), so tests can drive it with `app.request()`.
+ */
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AgentDescriptor } from '@squire/client/contract';
+import { SidecarError, problemResponse } from './errors.js';
+import type { SidecarEnv } from './app-env.js';
+import type { SidecarMetrics } from './metrics.js';
+import type { Lifecycle } from './runtime/lifecycle.js';
+import type { RunExecutor } from './runtime/run-executor.js';
+import type { DeadlineLimits } from './runtime/deadline.js';
+import { requestLog } from './middleware/request-log.js';
+import { hostCheck } from './middleware/host-check.js';
+import { bearerAuth } from './middleware/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { invokeRoutes } from './routes/invoke.js';
+
+export interface AppDeps {
+  descriptor: AgentDescriptor;
+  openapi: Record<string, unknown>;
+  executor: RunExecutor;
+  lifecycle: Lifecycle;
+  metrics: SidecarMetrics;
+  log: Logger;
+  limits: DeadlineLimits & { maxBodyBytes: number };
+  /** Required on every route but the probes when set. */
+  token?: string | undefined;
+  /** Host names accepted on a loopback bind; `undefined` turns the check off (unix sockets, tokened public binds). */
+  allowedHosts?: readonly string[] | undefined;
+  ready?: () => boolean | Promise<boolean>;
+  /** Route groups of other features (background runs, sessions), mounted after auth. */
+  routes?: ReadonlyArray<Hono<SidecarEnv> | Hono>;
+  heartbeatMs?: number;
+}
+
+export function createApp(deps: AppDeps): Hono<SidecarEnv> {
+  const app = new Hono<SidecarEnv>();
+  app.use('*', requestLog(deps.log, deps.metrics, deps.descriptor.name));
+  app.use('*', async function drainConnectionClose(c, next) {
+    await next();
+    // Tell keep-alive clients to open their next connection elsewhere.
+    if (deps.lifecycle.phase === 'draining') c.header('connection', 'close');
+  });
+  if (deps.allowedHosts) app.use('*', hostCheck(deps.allowedHosts));
+  if (deps.token) app.use('*', bearerAuth(deps.token));
+
+  app.route('/', healthRoutes({ lifecycle: deps.lifecycle, ...(deps.ready && { ready: deps.ready }) }));
+  app.get('/v1/agent', (c) => c.json(deps.descriptor));
+  app.get('/openapi.json', (c) => c.json(deps.openapi));
+  app.get('/metrics', async (c) => {
+    const body = await deps.metrics.registry.metrics();
+    return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+  app.route('/', invokeRoutes({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, ...(deps.heartbeatMs !== undefined && { heartbeatMs: deps.heartbeatMs }) }));
+  for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
+
+  app.notFound((c) => problemResponse(new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof SidecarError) return problemResponse(error);
+    (c.get('log') ?? deps.log).error({ err: error }, 'unhandled error');
+    return problemResponse(new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log'));
+  });
+  return app;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/**
+ * @module
+ * The only process entry of the sidecar: config → dependencies → listen →
+ * graceful drain on SIGTERM/SIGINT. Everything here is wiring; behaviour lives
+ * in the modules it wires.
+ */
+import { createApp } from './app.js';
+import { CONFIG_USAGE, isLoopbackHost, loadConfig, redactConfig, type SidecarConfig } from './config.js';
+import { createLogger, flushLogs } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { AgentLoadError, loadAgent } from './agent/load-agent.js';
+import { agentOpenApi, describeAgent } from './agent/describe-agent.js';
+import { Slots } from './runtime/slots.js';
+import { Lifecycle } from './runtime/lifecycle.js';
+import { RunExecutor } from './runtime/run-executor.js';
+import { createLlmProvider, runLlmAgent } from './llm/index.js';
+import { healthRoutes } from './routes/health.js';
+import { listen, type Listening } from './server.js';
+import { SIDECAR_VERSION } from './version.js';
+
+const EXIT_CONFIG = 2;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${CONFIG_USAGE}\n`);
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${SIDECAR_VERSION}\n`);
+    return;
+  }
+  const loaded = loadConfig(argv, process.env);
+  if (!loaded.ok) return exitWithProblems(loaded.problems);
+  const config = loaded.config;
+  const log = createLogger({ level: config.logLevel });
+
+  let agent;
+  try {
+    agent = await loadAgent(config.agent);
+  } catch (error) {
+    flushLogs(log);
+    if (error instanceof AgentLoadError) return exitWithProblems(error.problems);
+    throw error;
+  }
+  const limits = {
+    slots: agent.limits?.slots ?? config.slots,
+    queueMax: agent.limits?.queueMax ?? config.queueMax,
+    defaultTimeoutMs: agent.limits?.defaultTimeoutMs ?? config.defaultTimeoutMs,
+    maxTimeoutMs: agent.limits?.maxTimeoutMs ?? config.maxTimeoutMs,
+  };
+  const slots = new Slots(limits.slots, limits.queueMax);
+  const lifecycle = new Lifecycle();
+  const metrics = createMetrics(agent, slots);
+  const llm = createLlmProvider(config, log);
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log });
+  const descriptor = describeAgent(
+    agent,
+    { slots: limits.slots, queue_max: limits.queueMax, max_body_bytes: config.maxBody, default_timeout_ms: limits.defaultTimeoutMs, max_timeout_ms: limits.maxTimeoutMs },
+    llm.descriptor,
+    { backgroundRuns: false, sessions: false },
+  );
+  const app = createApp({
+    descriptor,
+    openapi: agentOpenApi(agent),
+    executor,
+    lifecycle,
+    metrics,
+    log,
+    limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
+    token: config.token,
+    allowedHosts: hostCheckList(config),
+    ...(agent.ready && { ready: agent.ready }),
+  });
+
+  let main: Listening;
+  let health: Listening | undefined;
+  try {
+    main = await listen(app, { ...config, socket: config.socket });
+    if (config.healthPort !== undefined) {
+      health = await listen(healthRoutes({ lifecycle, ...(agent.ready && { ready: agent.ready }) }), { ...config, host: config.healthHost, port: config.healthPort, socket: undefined });
+    }
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot listen');
+    flushLogs(log);
+    process.exit(EXIT_CONFIG);
+  }
+  lifecycle.markReady();
+  log.info({ config: redactConfig(config) }, 'config');
+  log.info(
+    { address: main.address, ...(health && { healthAddress: health.address }), agent: agent.name, agentVersion: agent.version, model: llm.descriptor },
+    'listening',
+  );
+
+  let stopping = false;
+  const drain = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      flushLogs(log);
+      process.exit(1);
+    }
+    stopping = true;
+    lifecycle.startDrain();
+    log.info({ signal, inFlight: lifecycle.inFlight, graceMs: config.graceMs }, 'draining');
+    const closing = main.close();
+    const finished = await lifecycle.waitIdle(config.graceMs);
+    if (!finished) {
+      log.warn({ inFlight: lifecycle.inFlight }, 'grace period over: aborting the remaining runs');
+      lifecycle.abortRemaining();
+      await lifecycle.waitIdle(1000);
+    }
+    main.server.closeAllConnections();
+    await Promise.race([closing, delay(1000)]);
+    await health?.close();
+    await llm.close?.();
+    lifecycle.markStopped();
+    log.info({ clean: finished }, 'stopped');
+    flushLogs(log);
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void drain(signal));
+  process.on('SIGINT', (signal) => void drain(signal));
+}
+
+/** The Host check guards loopback binds only: a unix socket is out of a browser's reach, and public binds carry a token. */
+function hostCheckList(config: SidecarConfig): readonly string[] | undefined {
+  if (config.socket) return undefined;
+  if (!isLoopbackHost(config.host)) return config.allowedHosts.length > 0 ? [config.host, ...config.allowedHosts] : undefined;
+  return config.allowedHosts;
+}
+
+function exitWithProblems(problems: string[]): never {
+  process.stderr.write(`squire-sidecar: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n\n${CONFIG_USAGE}\n`);
+  process.exit(EXIT_CONFIG);
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`squire-sidecar: fatal: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

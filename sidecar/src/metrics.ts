@@ -1,0 +1,41 @@
+/**
+ * @module
+ * Prometheus metrics of one sidecar, on a registry of its own (never the
+ * global one, so two apps in one process — tests — do not collide).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Slots } from './runtime/slots.js';
+
+export interface SidecarMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly requestDuration: Histogram<'route' | 'method'>;
+  readonly runs: Counter<'status' | 'kind'>;
+  readonly runDuration: Histogram<'status'>;
+  readonly llmTokens: Counter<'kind'>;
+  readonly llmRetries: Counter;
+}
+
+export function createMetrics(agent: { name: string; version: string }, slots: Slots, extraGauges: { queueDepth?: () => number } = {}): SidecarMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ agent: agent.name, agent_version: agent.version });
+  collectDefaultMetrics({ register: registry, prefix: 'squire_process_' });
+  const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+  const metrics: SidecarMetrics = {
+    registry,
+    requests: new Counter({ name: 'squire_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    requestDuration: new Histogram({ name: 'squire_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['route', 'method'], buckets: latencyBuckets, registers: [registry] }),
+    runs: new Counter({ name: 'squire_runs_total', help: 'Finished runs by status and kind (invoke, background)', labelNames: ['status', 'kind'], registers: [registry] }),
+    runDuration: new Histogram({ name: 'squire_run_duration_seconds', help: 'Agent run time, excluding the wait for a slot', labelNames: ['status'], buckets: latencyBuckets, registers: [registry] }),
+    llmTokens: new Counter({ name: 'squire_llm_tokens_total', help: 'LLM tokens by kind (input, output)', labelNames: ['kind'], registers: [registry] }),
+    llmRetries: new Counter({ name: 'squire_llm_retries_total', help: 'Retries of LLM calls made by the model client', registers: [registry] }),
+  };
+  new Gauge({ name: 'squire_slots_in_use', help: 'Runs executing now', registers: [registry], collect() { this.set(slots.used); } });
+  new Gauge({ name: 'squire_slots_total', help: 'Configured slots', registers: [registry], collect() { this.set(slots.capacity); } });
+  new Gauge({ name: 'squire_queue_depth', help: 'Sync invokes waiting for a slot', registers: [registry], collect() { this.set(slots.queued); } });
+  if (extraGauges.queueDepth) {
+    const depth = extraGauges.queueDepth;
+    new Gauge({ name: 'squire_runs_queued', help: 'Background runs queued on disk', registers: [registry], collect() { this.set(depth()); } });
+  }
+  return metrics;
+}

@@ -1,0 +1,49 @@
+/**
+ * @module
+ * Liveness and readiness. Both are unauthenticated and are also served alone
+ * on `--health-port` for kubelet probes that come from the pod address.
+ */
+import { Hono } from 'hono';
+import { SidecarError, problemResponse } from '../errors.js';
+import type { Lifecycle } from '../runtime/lifecycle.js';
+
+export interface HealthDeps {
+  lifecycle: Lifecycle;
+  /** The agent's own `ready()`; absent means always ready. */
+  ready?: () => boolean | Promise<boolean>;
+}
+
+const READY_CHECK_TIMEOUT_MS = 2000;
+
+export function healthRoutes(deps: HealthDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      deps.lifecycle.assertAcceptingWork();
+      if (deps.ready && !(await withTimeout(deps.ready(), READY_CHECK_TIMEOUT_MS))) {
+        throw new SidecarError('not_ready', "the agent's ready() check failed", { retryAfter: 1 });
+      }
+    } catch (error) {
+      const problem =
+        error instanceof SidecarError
+          ? error
+          : new SidecarError('not_ready', `the agent's ready() check threw: ${(error as Error)?.message ?? String(error)}`, { retryAfter: 1 });
+      return problemResponse(problem);
+    }
+    return c.json({ status: 'ready' });
+  });
+  return app;
+}
+
+async function withTimeout(check: boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(check), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

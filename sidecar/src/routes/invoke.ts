@@ -1,0 +1,150 @@
+/**
+ * @module
+ * `POST /v1/invoke`: run once and answer with the result, as JSON or, with
+ * `Accept: text/event-stream`, as the run's SSE events. A caller that goes
+ * away aborts its run.
+ */
+import { Hono, type Context } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { HEADERS, InvokeRequestSchema, type RunEvent } from '@squire/client/contract';
+import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
+import type { SidecarEnv } from '../app-env.js';
+import type { Lifecycle } from '../runtime/lifecycle.js';
+import type { RunExecutor, RunOutcome } from '../runtime/run-executor.js';
+import { RunEventChannel } from '../runtime/run-events.js';
+import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
+import { newRunId } from '../runtime/ids.js';
+import { readJsonBody } from './read-json-body.js';
+
+export interface InvokeDeps {
+  executor: RunExecutor;
+  lifecycle: Lifecycle;
+  limits: DeadlineLimits & { maxBodyBytes: number };
+  /** Milliseconds between SSE heartbeat comments. @default 15000 */
+  heartbeatMs?: number;
+}
+
+/** A validated invoke, ready to run. */
+export interface ParsedInvoke {
+  input: unknown;
+  sessionId: string | undefined;
+  metadata: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** Shared by invoke and background runs: body limits, envelope, input schema, deadline header. */
+export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
+  const timeoutMs = resolveTimeoutMs(c.req.header(HEADERS.timeoutMs), limits);
+  const body = await readJsonBody(c, limits.maxBodyBytes);
+  const envelope = InvokeRequestSchema.safeParse(body);
+  if (!envelope.success) {
+    throw new SidecarError('invalid_request', 'the body must be {"input": ..., "session_id"?: string, "metadata"?: {string: string}}', {
+      issues: toValidationIssues(envelope.error.issues),
+    });
+  }
+  if (!('input' in (body as object))) {
+    throw new SidecarError('invalid_request', 'the body has no "input" field', {
+      issues: [{ path: ['input'], message: 'Required', code: 'invalid_type' }],
+    });
+  }
+  return {
+    input: executor.validateInput(envelope.data.input),
+    sessionId: envelope.data.session_id,
+    metadata: envelope.data.metadata ?? {},
+    timeoutMs,
+  };
+}
+
+/** Aborts when the HTTP client goes away before the answer is complete. */
+export function callerGoneSignal(c: Context<SidecarEnv>): AbortSignal {
+  const controller = new AbortController();
+  const outgoing = c.env?.outgoing;
+  if (outgoing) {
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) {
+        controller.abort(new SidecarError('cancelled', 'the caller disconnected before the run finished'));
+      }
+    });
+  } else {
+    c.req.raw.signal.addEventListener('abort', () => controller.abort(new SidecarError('cancelled', 'the caller disconnected')), { once: true });
+  }
+  return controller.signal;
+}
+
+export function invokeResult(runId: string, outcome: RunOutcome, attempt = 1) {
+  return { run_id: runId, status: 'succeeded' as const, output: outcome.output, usage: outcome.usage, timing: outcome.timing, attempt };
+}
+
+export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
+  const app = new Hono<SidecarEnv>();
+  app.post('/v1/invoke', async (c) => {
+    deps.lifecycle.assertAcceptingWork();
+    const parsed = await parseInvoke(c, deps.executor, deps.limits);
+    const runId = newRunId();
+    c.set('runId', runId);
+    c.header(HEADERS.runId, runId);
+    const done = deps.lifecycle.track();
+    const request = {
+      runId,
+      input: parsed.input,
+      sessionId: parsed.sessionId,
+      metadata: parsed.metadata,
+      attempt: 1,
+      deadline: Date.now() + parsed.timeoutMs,
+      events: new RunEventChannel(runId),
+      kind: 'invoke' as const,
+      log: c.get('log'),
+    };
+    if (wantsEventStream(c.req.header('accept'))) {
+      return streamRun(c, deps, request, done);
+    }
+    try {
+      const outcome = await deps.executor.execute({ ...request, signals: [callerGoneSignal(c), deps.lifecycle.drainSignal] });
+      return c.json(invokeResult(runId, outcome));
+    } finally {
+      done();
+    }
+  });
+  return app;
+}
+
+function wantsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/event-stream');
+}
+
+function streamRun(
+  c: Context<SidecarEnv>,
+  deps: InvokeDeps,
+  request: Omit<Parameters<RunExecutor['execute']>[0], 'signals'>,
+  done: () => void,
+): Response {
+  const caller = new AbortController();
+  return streamSSE(c, async (stream) => {
+    stream.onAbort(() => caller.abort(new SidecarError('cancelled', 'the caller closed the event stream')));
+    let writes = Promise.resolve();
+    const send = (event: RunEvent) => {
+      writes = writes.then(() => writeEvent(stream, event)).catch(() => undefined);
+    };
+    const unsubscribe = request.events.subscribe(send);
+    const heartbeat = setInterval(() => {
+      writes = writes.then(() => stream.write(': ping\n\n')).then(() => undefined).catch(() => undefined);
+    }, deps.heartbeatMs ?? 15_000);
+    try {
+      request.events.publish({ type: 'run.started', attempt: 1 });
+      const outcome = await deps.executor.execute({ ...request, signals: [caller.signal, deps.lifecycle.drainSignal] });
+      request.events.publish({ type: 'run.completed', result: invokeResult(request.runId, outcome) });
+    } catch (error) {
+      const failure = isSidecarError(error) ? error : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error });
+      request.events.publish({ type: 'run.failed', error: failure.withRunId(request.runId).toProblem() });
+    } finally {
+      clearInterval(heartbeat);
+      unsubscribe();
+      await writes;
+      done();
+    }
+  });
+}
+
+function writeEvent(stream: SSEStreamingApi, event: RunEvent): Promise<void> {
+  return stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+}

@@ -1,0 +1,206 @@
+/**
+ * @module
+ * Executes one run of the hosted agent: waits for a slot (sync invokes) or
+ * takes one handed over (background runs), builds `ctx`, runs the agent's code
+ * or the LLM loop, validates the output, and accounts time, usage and metrics.
+ * Every failure leaves here as a `SidecarError` carrying the run id.
+ */
+import type { Logger } from 'pino';
+import type { Usage } from '@squire/client/contract';
+import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
+import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
+import type { AgentContext } from '../agent/agent-context.js';
+import { UsageMeter, type LlmProvider } from '../llm/llm-client.js';
+import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
+import type { SidecarMetrics } from '../metrics.js';
+import { RunAbort, abortReason } from './deadline.js';
+import type { RunEventChannel } from './run-events.js';
+import type { Release, Slots } from './slots.js';
+
+export type RunLlmAgent = (definition: LlmAgentDefinition, ctx: AgentContext<unknown>) => Promise<unknown>;
+
+export interface SessionOpener {
+  open(sessionId: string, signal: AbortSignal): Promise<SessionMemory & { release(): void }>;
+}
+
+export interface RunExecutorDeps {
+  agent: AgentDefinition;
+  slots: Slots;
+  llm: LlmProvider;
+  runLlmAgent: RunLlmAgent;
+  sessions?: SessionOpener;
+  metrics: SidecarMetrics;
+  log: Logger;
+}
+
+export interface RunRequest {
+  runId: string;
+  /** Already validated by `validateInput`. */
+  input: unknown;
+  sessionId?: string | undefined;
+  metadata: Record<string, string>;
+  attempt: number;
+  /** Epoch milliseconds. */
+  deadline: number;
+  /** Aborts the run with its reason: caller gone, cancel, drain. */
+  signals: AbortSignal[];
+  events: RunEventChannel;
+  kind: 'invoke' | 'background';
+  /** A slot already held (background runs); otherwise the executor waits for one. */
+  slot?: Release;
+  /** Request-scoped logger to bind the run to. */
+  log?: Logger;
+}
+
+export interface RunOutcome {
+  output: unknown;
+  usage: Usage;
+  timing: { queued_ms: number; run_ms: number; total_ms: number };
+}
+
+export class RunExecutor {
+  constructor(private readonly deps: RunExecutorDeps) {}
+
+  /** Parses input against the agent's schema; throws 400 `invalid_input` with issues. */
+  validateInput(raw: unknown): unknown {
+    const result = this.deps.agent.input.safeParse(raw);
+    if (!result.success) {
+      throw new SidecarError('invalid_input', `input does not match the input schema of agent "${this.deps.agent.name}"`, {
+        issues: toValidationIssues(result.error.issues),
+      });
+    }
+    return result.data;
+  }
+
+  async execute(request: RunRequest): Promise<RunOutcome> {
+    const started = performance.now();
+    const abort = new RunAbort(request.deadline, request.signals);
+    const log = (request.log ?? this.deps.log).child({ runId: request.runId, attempt: request.attempt });
+    let release: Release | undefined = request.slot;
+    // Once the agent's code starts, only its settling frees the slot (see below).
+    let agentStarted = false;
+    try {
+      release ??= await this.deps.slots.acquire(abort.signal);
+      const queuedMs = performance.now() - started;
+      const runStarted = performance.now();
+      const usage = new UsageMeter();
+      const output = await this.runAgent(request, abort.signal, usage, log, {
+        started: () => {
+          agentStarted = true;
+        },
+        // The agent's promise settled: only now is its slot free, even if the
+        // caller got its answer earlier (at the deadline), so `slots` bounds
+        // the agent code really running.
+        settled: () => release?.(),
+      });
+      const runMs = performance.now() - runStarted;
+      this.deps.slots.recordRunDuration(runMs);
+      const snapshot = usage.snapshot();
+      this.account('succeeded', request.kind, runMs, snapshot);
+      return {
+        output,
+        usage: snapshot,
+        timing: { queued_ms: round(queuedMs), run_ms: round(runMs), total_ms: round(performance.now() - started) },
+      };
+    } catch (error) {
+      const failure = this.toFailure(error, abort.signal).withRunId(request.runId);
+      if (failure.code === 'agent_error' || failure.code === 'internal_error') {
+        log.error({ err: error, code: failure.code }, 'run failed');
+      } else {
+        log.debug({ code: failure.code }, 'run stopped');
+      }
+      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started);
+      throw failure;
+    } finally {
+      abort.dispose();
+      if (!agentStarted) release?.();
+    }
+  }
+
+  private async runAgent(
+    request: RunRequest,
+    signal: AbortSignal,
+    usage: UsageMeter,
+    log: Logger,
+    lifecycle: { started(): void; settled(): void },
+  ): Promise<unknown> {
+    const { agent } = this.deps;
+    let session: (SessionMemory & { release?: () => void }) = NO_SESSION;
+    if (request.sessionId !== undefined && this.deps.sessions) {
+      session = await this.deps.sessions.open(request.sessionId, signal);
+    }
+    const ctx: AgentContext<unknown> = {
+      input: request.input,
+      runId: request.runId,
+      attempt: request.attempt,
+      sessionId: request.sessionId,
+      session,
+      llm: this.deps.llm.forRun({ signal, log, usage, emit: (draft) => request.events.publish(draft) }),
+      signal,
+      deadline: request.deadline,
+      emit: (data) => {
+        request.events.publish({ type: 'run.progress', data });
+      },
+      log,
+      metadata: Object.freeze({ ...request.metadata }),
+    };
+    lifecycle.started();
+    const work = Promise.resolve()
+      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx) : agent.run(ctx)))
+      .finally(() => {
+        session.release?.();
+        lifecycle.settled();
+      });
+    const raw = await raceAbort(work, signal);
+    const parsed = agent.output.safeParse(raw);
+    if (!parsed.success) {
+      log.error({ issues: parsed.error.issues }, 'agent output does not match its output schema');
+      throw new SidecarError('agent_error', `agent "${agent.name}" returned output that does not match its output schema`, {
+        issues: toValidationIssues(parsed.error.issues),
+      });
+    }
+    return parsed.data;
+  }
+
+  private toFailure(error: unknown, signal: AbortSignal): SidecarError {
+    if (isSidecarError(error)) return error;
+    // An agent that rethrows the abort (or a library's AbortError) stopped because of the signal.
+    if (signal.aborted) return abortReason(signal);
+    const message = error instanceof Error ? error.message : String(error);
+    return new SidecarError('agent_error', `agent "${this.deps.agent.name}" failed: ${message}`, { cause: error });
+  }
+
+  private account(status: string, kind: RunRequest['kind'], runMs: number, usage?: Usage): void {
+    const { metrics } = this.deps;
+    metrics.runs.inc({ status, kind });
+    metrics.runDuration.observe({ status }, runMs / 1000);
+    if (usage && usage.llm_calls > 0) {
+      metrics.llmTokens.inc({ kind: 'input' }, usage.input_tokens);
+      metrics.llmTokens.inc({ kind: 'output' }, usage.output_tokens);
+    }
+  }
+}
+
+/** Settles with the work, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

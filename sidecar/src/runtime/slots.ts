@@ -1,0 +1,104 @@
+/**
+ * @module
+ * Slots: at most `capacity` runs at once, and a bounded FIFO of sync callers
+ * waiting for one until their deadline. Background runs take a slot only when
+ * no sync caller waits (`tryAcquire`), because a sync caller holds a connection
+ * and a deadline while a queued background run is safe on disk.
+ */
+import { SidecarError } from '../errors.js';
+
+export type Release = () => void;
+
+interface Waiter {
+  resolve(release: Release): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+export class Slots {
+  private inUse = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly availableListeners = new Set<() => void>();
+  /** Exponentially weighted mean of recent run durations, for `Retry-After`. */
+  private meanRunMs = 100;
+
+  constructor(
+    readonly capacity: number,
+    readonly queueMax: number,
+  ) {}
+
+  get used(): number {
+    return this.inUse;
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Seconds a rejected caller should wait, from recent run times and the backlog. */
+  retryAfterSeconds(): number {
+    const backlog = this.waiters.length + this.inUse;
+    return Math.max(1, Math.ceil((this.meanRunMs * Math.max(1, backlog / this.capacity)) / 1000));
+  }
+
+  recordRunDuration(ms: number): void {
+    this.meanRunMs = this.meanRunMs * 0.8 + ms * 0.2;
+  }
+
+  tryAcquire(): Release | undefined {
+    if (this.inUse >= this.capacity || this.waiters.length > 0) return undefined;
+    this.inUse += 1;
+    return this.releaser();
+  }
+
+  /**
+   * Waits for a slot until `signal` aborts. Throws `overloaded` at once when
+   * the wait queue is full, or the signal's reason when it aborts first.
+   */
+  acquire(signal: AbortSignal): Promise<Release> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.inUse < this.capacity && this.waiters.length === 0) {
+      this.inUse += 1;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiters.length >= this.queueMax) {
+      return Promise.reject(
+        new SidecarError('overloaded', `all ${this.capacity} slots are busy and ${this.queueMax} callers wait`, {
+          retryAfter: this.retryAfterSeconds(),
+        }),
+      );
+    }
+    return new Promise<Release>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index !== -1) this.waiters.splice(index, 1);
+        reject(signal.reason);
+      };
+      const waiter: Waiter = { resolve, reject, cleanup: () => signal.removeEventListener('abort', onAbort) };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Calls `listener` whenever a slot frees up with no sync caller waiting. */
+  onAvailable(listener: () => void): () => void {
+    this.availableListeners.add(listener);
+    return () => this.availableListeners.delete(listener);
+  }
+
+  private releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) {
+        next.cleanup();
+        next.resolve(this.releaser());
+        return;
+      }
+      this.inUse -= 1;
+      for (const listener of this.availableListeners) listener();
+    };
+  }
+}

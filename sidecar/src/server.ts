@@ -1,0 +1,105 @@
+/**
+ * @module
+ * Puts the Hono app on a node:http server with the limits Node does not set
+ * by default: header and request timeouts checked every second (the default
+ * check interval is 30 s), a keep-alive timeout longer than any client's idle
+ * timeout (so the client, not the server, closes idle sockets and no request
+ * races a server-side close), and unix sockets created with mode 0600.
+ */
+import { createServer, type Server } from 'node:http';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  socket?: string | undefined;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxHeaderBytes?: number;
+}
+
+export interface Listening {
+  server: Server;
+  /** `http://host:port` or `unix:/path`. */
+  address: string;
+  close(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function listen(app: Hono<any>, options: ListenOptions): Promise<Listening> {
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+      keepAlive: true,
+    },
+    getRequestListener(app.fetch, { overrideGlobalObjects: false }),
+  );
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  // A client socket error (reset mid-request, malformed request line) must
+  // not take the process down; Node answers 400 and closes.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  if (options.socket) {
+    await removeStaleSocket(options.socket);
+    const previous = process.umask(0o177);
+    try {
+      await listenOn(server, () => server.listen(options.socket));
+    } finally {
+      process.umask(previous);
+    }
+    chmodSync(options.socket, 0o600);
+  } else {
+    await listenOn(server, () => server.listen(options.port, options.host));
+  }
+  return {
+    server,
+    address: options.socket ? `unix:${options.socket}` : formatAddress(server.address() as AddressInfo),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function listenOn(server: Server, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve();
+    });
+    start();
+  });
+}
+
+function formatAddress(info: AddressInfo): string {
+  const host = info.family === 'IPv6' || info.address.includes(':') ? `[${info.address}]` : info.address;
+  return `http://${host}:${info.port}`;
+}
+
+/** A socket file left by a killed process blocks listen(); remove it only if nobody answers on it. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`${path} is in use by a running process`);
+  unlinkSync(path);
+}
