@@ -102,15 +102,16 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     lifecycle.startDrain();
     log.info({ signal, inFlight: lifecycle.inFlight, graceMs: config.graceMs }, 'draining');
-    const closing = main.close();
+    // Keep listening while draining: probes must see 503 and callers a clean
+    // `draining` answer (with Connection: close) rather than a refused connection.
     const finished = await lifecycle.waitIdle(config.graceMs);
     if (!finished) {
       log.warn({ inFlight: lifecycle.inFlight }, 'grace period over: aborting the remaining runs');
       lifecycle.abortRemaining();
       await lifecycle.waitIdle(1000);
     }
-    main.server.closeAllConnections();
-    await Promise.race([closing, delay(1000)]);
+    await main.waitForRequests(2000);
+    await Promise.race([main.close(), delay(1000)]);
     await health?.close();
     await llm.close?.();
     lifecycle.markStopped();

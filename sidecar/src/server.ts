@@ -27,6 +27,11 @@ export interface Listening {
   server: Server;
   /** `http://host:port` or `unix:/path`. */
   address: string;
+  /** HTTP requests whose response has not finished (or been cut off) yet. */
+  readonly activeRequests: number;
+  /** Resolves true once no request is active, false if `timeoutMs` passes first. */
+  waitForRequests(timeoutMs: number): Promise<boolean>;
+  /** Stops listening and closes every connection, idle or not. */
   close(): Promise<void>;
 }
 
@@ -43,6 +48,15 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
     getRequestListener(app.fetch, { overrideGlobalObjects: false }),
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  // Drain waits for responses to be written, not only for runs to end: a run
+  // aborted at the end of the grace period still owes its caller a 503.
+  let active = 0;
+  server.on('request', (_req, res) => {
+    active += 1;
+    res.once('close', () => {
+      active -= 1;
+    });
+  });
   // A client socket error (reset mid-request, malformed request line) must
   // not take the process down; Node answers 400 and closes.
   server.on('clientError', (_error, socket) => {
@@ -65,10 +79,18 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
   return {
     server,
     address: options.socket ? `unix:${options.socket}` : formatAddress(server.address() as AddressInfo),
+    get activeRequests() {
+      return active;
+    },
+    async waitForRequests(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (active > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      return active === 0;
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        server.closeAllConnections();
       }),
   };
 }
