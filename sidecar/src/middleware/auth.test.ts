@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { bearerAuth, rawPath } from './auth.js';
+import { SidecarError, problemResponse } from '../errors.js';
+
+const token = 'a-token-of-sixteen-chars';
+const app = new Hono();
+app.use('*', bearerAuth(token));
+app.get('*', (c) => c.text('ok'));
+app.onError((error) => problemResponse(error as SidecarError));
+
+describe('bearerAuth', () => {
+  it('lets exactly the probe paths through without a token', async () => {
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/readyz')).status).toBe(200);
+    expect((await app.request('/healthz/')).status).toBe(401);
+    expect((await app.request('/v1/agent?x=/healthz')).status).toBe(401);
+  });
+
+  it('checks the bearer token', async () => {
+    expect((await app.request('/v1/agent', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await app.request('/v1/agent', { headers: { authorization: `bearer ${token}` } })).status).toBe(200);
+    expect((await app.request('/v1/agent', { headers: { authorization: `Bearer ${token.slice(1)}` } })).status).toBe(401);
+    expect((await app.request('/v1/agent', { headers: { authorization: token } })).status).toBe(401);
+  });
+});
+
+describe('rawPath', () => {
+  it('keeps the path as sent, without query or fragment', () => {
+    expect(rawPath('http://h:1/healthz/../v1/invoke')).toBe('/healthz/../v1/invoke');
+    expect(rawPath('http://h/v1/invoke?x=/healthz')).toBe('/v1/invoke');
+    expect(rawPath('http://h')).toBe('/');
+  });
+});
