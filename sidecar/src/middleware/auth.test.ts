@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { bearerAuth, rawPath } from './auth.js';
-import { SidecarError, problemResponse } from '../errors.js';
+import type { SidecarError} from '../errors.js';
+import { problemResponse } from '../errors.js';
 
 const token = 'a-token-of-sixteen-chars';
 const app = new Hono();
