@@ -22,4 +22,5 @@ restore() { rebuild_sqlite "$(dirname "$original_node")" "${npm_config_nodedir:-
 echo "== rebuilding better-sqlite3 for Node $("$node24/bin/node" --version)"
 rebuild_sqlite "$node24/bin" "$node24"
 trap restore EXIT
-PATH="$node24/bin:$PATH" "$@"
+# Any native build during the run (e.g. pnpm deploy) must use Node 24 headers too.
+PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" "$@"

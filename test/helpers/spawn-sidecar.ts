@@ -27,6 +27,10 @@ export interface StartSidecarOptions {
   dataDir?: string;
   /** Milliseconds to wait for "listening". @default 20000 */
   startTimeoutMs?: number;
+  /** Entry script to run instead of the workspace build (e.g. a production install). */
+  bin?: string;
+  /** Working directory of the process. @default the repository root */
+  cwd?: string;
 }
 
 export interface RunningSidecar {
@@ -58,7 +62,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const socketDir = options.socket ? mkdtempSync(join(tmpdir(), 'squire-sock-')) : undefined;
   const socketPath = socketDir ? join(socketDir, 'sidecar.sock') : undefined;
   const args = [
-    SIDECAR_BIN,
+    options.bin ?? SIDECAR_BIN,
     '--agent',
     agentPath(options.agent),
     ...(socketPath ? ['--socket', socketPath] : ['--port', '0']),
@@ -72,7 +76,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   }
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd ?? REPO_ROOT });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
