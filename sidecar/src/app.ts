@@ -58,11 +58,33 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   app.route('/', invokeRoutes({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, ...(deps.heartbeatMs !== undefined && { heartbeatMs: deps.heartbeatMs }) }));
   for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
 
-  app.notFound((c) => problemResponse(new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed && !allowed.split(', ').includes(c.req.method)) {
+      return problemResponse(new SidecarError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed}`), { allow: allowed });
+    }
+    return problemResponse(new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`));
+  });
   app.onError((error, c) => {
     if (error instanceof SidecarError) return problemResponse(error);
     (c.get('log') ?? deps.log).error({ err: error }, 'unhandled error');
     return problemResponse(new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log'));
   });
   return app;
+}
+
+/** Methods of each contract v1 path, so a wrong method answers 405 with `Allow` rather than 404. */
+const ROUTE_METHODS: ReadonlyArray<[RegExp, string]> = [
+  [/^\/(healthz|readyz|metrics|openapi\.json)$/, 'GET'],
+  [/^\/v1\/agent$/, 'GET'],
+  [/^\/v1\/invoke$/, 'POST'],
+  [/^\/v1\/runs$/, 'GET, POST'],
+  [/^\/v1\/runs\/[^/]+$/, 'GET'],
+  [/^\/v1\/runs\/[^/]+\/events$/, 'GET'],
+  [/^\/v1\/runs\/[^/]+\/cancel$/, 'POST'],
+  [/^\/v1\/sessions\/[^/]+$/, 'GET, DELETE'],
+];
+
+function allowedMethods(path: string): string | undefined {
+  return ROUTE_METHODS.find(([pattern]) => pattern.test(path))?.[1];
 }

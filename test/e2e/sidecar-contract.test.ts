@@ -150,3 +150,11 @@ describe('logs', () => {
     expect(typeof line?.durationMs).toBe('number');
   });
 });
+
+describe('methods', () => {
+  it('answers a wrong method on a contract path with 405 and Allow', async () => {
+    const response = await http(echo.url, '/v1/invoke');
+    expectProblem(response, 405, 'method_not_allowed');
+    expect(response.headers.allow).toBe('POST');
+  });
+});

@@ -13,7 +13,6 @@ export const ERROR_CODES = {
   forbidden_host: { status: 403, retryable: false, title: 'Host header not allowed' },
   not_found: { status: 404, retryable: false, title: 'Not found' },
   method_not_allowed: { status: 405, retryable: false, title: 'Method not allowed' },
-  not_acceptable: { status: 406, retryable: false, title: 'Not acceptable' },
   conflict: { status: 409, retryable: false, title: 'Conflict' },
   body_too_large: { status: 413, retryable: false, title: 'Request body too large' },
   unsupported_media_type: { status: 415, retryable: false, title: 'Unsupported media type' },
