@@ -16,7 +16,11 @@ original_node=$(command -v node)
 rebuild_sqlite() { # $1: node binary dir, $2: headers dir
   local dir
   dir=$(cd "$root" && node -e "console.log(require('path').dirname(require.resolve('better-sqlite3/package.json',{paths:[require.resolve('@squire/sidecar/package.json',{paths:['$root/test']})]})))")
-  (cd "$dir" && PATH="$1:$PATH" npm_config_nodedir="$2" npx --yes node-gyp@11 rebuild --release -j 2 >/dev/null)
+  local log="$cache/rebuild.log"
+  if ! (cd "$dir" && PATH="$1:$PATH" npm_config_nodedir="$2" npx --yes node-gyp@11 rebuild --release -j 2 >"$log" 2>&1); then
+    tail -40 "$log" >&2
+    return 1
+  fi
 }
 restore() { rebuild_sqlite "$(dirname "$original_node")" "${npm_config_nodedir:-/usr}" || echo "warning: could not rebuild better-sqlite3 for $(node --version)" >&2; }
 echo "== rebuilding better-sqlite3 for Node $("$node24/bin/node" --version)"
