@@ -5,16 +5,10 @@
  * graceful drain on SIGTERM/SIGINT. Everything here is wiring; behaviour lives
  * in the modules it wires.
  */
-import { createApp } from './app.js';
-import { CONFIG_USAGE, isLoopbackHost, loadConfig, redactConfig, type SidecarConfig } from './config.js';
+import { CONFIG_USAGE, loadConfig, redactConfig } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
-import { createMetrics } from './metrics.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
-import { agentOpenApi, describeAgent } from './agent/describe-agent.js';
-import { Slots } from './runtime/slots.js';
-import { Lifecycle } from './runtime/lifecycle.js';
-import { RunExecutor } from './runtime/run-executor.js';
-import { createLlmProvider, runLlmAgent } from './llm/index.js';
+import { createSidecar } from './sidecar.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
@@ -43,35 +37,8 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof AgentLoadError) return exitWithProblems(error.problems);
     throw error;
   }
-  const limits = {
-    slots: agent.limits?.slots ?? config.slots,
-    queueMax: agent.limits?.queueMax ?? config.queueMax,
-    defaultTimeoutMs: agent.limits?.defaultTimeoutMs ?? config.defaultTimeoutMs,
-    maxTimeoutMs: agent.limits?.maxTimeoutMs ?? config.maxTimeoutMs,
-  };
-  const slots = new Slots(limits.slots, limits.queueMax);
-  const lifecycle = new Lifecycle();
-  const metrics = createMetrics(agent, slots);
-  const llm = createLlmProvider(config, log);
-  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log });
-  const descriptor = describeAgent(
-    agent,
-    { slots: limits.slots, queue_max: limits.queueMax, max_body_bytes: config.maxBody, default_timeout_ms: limits.defaultTimeoutMs, max_timeout_ms: limits.maxTimeoutMs },
-    llm.descriptor,
-    { backgroundRuns: false, sessions: false },
-  );
-  const app = createApp({
-    descriptor,
-    openapi: agentOpenApi(agent),
-    executor,
-    lifecycle,
-    metrics,
-    log,
-    limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
-    token: config.token,
-    allowedHosts: hostCheckList(config),
-    ...(agent.ready && { ready: agent.ready }),
-  });
+  const sidecar = createSidecar({ config, agent, log });
+  const { app, lifecycle } = sidecar;
 
   let main: Listening;
   let health: Listening | undefined;
@@ -88,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
   lifecycle.markReady();
   log.info({ config: redactConfig(config) }, 'config');
   log.info(
-    { address: main.address, ...(health && { healthAddress: health.address }), agent: agent.name, agentVersion: agent.version, model: llm.descriptor },
+    { address: main.address, ...(health && { healthAddress: health.address }), agent: agent.name, agentVersion: agent.version, model: sidecar.llm.descriptor },
     'listening',
   );
 
@@ -113,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     await main.waitForRequests(2000);
     await Promise.race([main.close(), delay(1000)]);
     await health?.close();
-    await llm.close?.();
+    await sidecar.close();
     lifecycle.markStopped();
     log.info({ clean: finished }, 'stopped');
     flushLogs(log);
@@ -121,13 +88,6 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void drain(signal));
   process.on('SIGINT', (signal) => void drain(signal));
-}
-
-/** The Host check guards loopback binds only: a unix socket is out of a browser's reach, and public binds carry a token. */
-function hostCheckList(config: SidecarConfig): readonly string[] | undefined {
-  if (config.socket) return undefined;
-  if (!isLoopbackHost(config.host)) return config.allowedHosts.length > 0 ? [config.host, ...config.allowedHosts] : undefined;
-  return config.allowedHosts;
 }
 
 function exitWithProblems(problems: string[]): never {

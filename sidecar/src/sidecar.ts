@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Builds one sidecar's dependencies and its app from a resolved config and a
+ * loaded agent, without listening or touching the process. `main.ts` adds the
+ * listener and signal handling; tests and `@squire/sidecar/testing` use this
+ * directly.
+ */
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AgentDescriptor } from '@squire/client/contract';
+import { createApp } from './app.js';
+import type { SidecarEnv } from './app-env.js';
+import type { SidecarConfig } from './config.js';
+import { isLoopbackHost } from './config.js';
+import { createMetrics, type SidecarMetrics } from './metrics.js';
+import { agentOpenApi, describeAgent } from './agent/describe-agent.js';
+import type { AgentDefinition } from './agent/define-agent.js';
+import { Slots } from './runtime/slots.js';
+import { Lifecycle } from './runtime/lifecycle.js';
+import { RunExecutor } from './runtime/run-executor.js';
+import type { LlmProvider } from './llm/llm-client.js';
+import { createLlmProvider, runLlmAgent } from './llm/index.js';
+
+export interface Sidecar {
+  app: Hono<SidecarEnv>;
+  agent: AgentDefinition;
+  descriptor: AgentDescriptor;
+  lifecycle: Lifecycle;
+  slots: Slots;
+  executor: RunExecutor;
+  metrics: SidecarMetrics;
+  llm: LlmProvider;
+  log: Logger;
+  /** Releases what the dependencies hold (model clients, databases). */
+  close(): Promise<void>;
+}
+
+export interface CreateSidecarOptions {
+  config: SidecarConfig;
+  agent: AgentDefinition;
+  log: Logger;
+  /** Replaces the model provider the config selects (tests). */
+  llm?: LlmProvider;
+}
+
+export function createSidecar({ config, agent, log, ...overrides }: CreateSidecarOptions): Sidecar {
+  const limits = {
+    slots: agent.limits?.slots ?? config.slots,
+    queueMax: agent.limits?.queueMax ?? config.queueMax,
+    defaultTimeoutMs: agent.limits?.defaultTimeoutMs ?? config.defaultTimeoutMs,
+    maxTimeoutMs: agent.limits?.maxTimeoutMs ?? config.maxTimeoutMs,
+  };
+  const slots = new Slots(limits.slots, limits.queueMax);
+  const lifecycle = new Lifecycle();
+  const metrics = createMetrics(agent, slots);
+  const llm = overrides.llm ?? createLlmProvider(config, log);
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log });
+  const descriptor = describeAgent(
+    agent,
+    {
+      slots: limits.slots,
+      queue_max: limits.queueMax,
+      max_body_bytes: config.maxBody,
+      default_timeout_ms: limits.defaultTimeoutMs,
+      max_timeout_ms: limits.maxTimeoutMs,
+    },
+    llm.descriptor,
+    { backgroundRuns: false, sessions: false },
+  );
+  const app = createApp({
+    descriptor,
+    openapi: agentOpenApi(agent),
+    executor,
+    lifecycle,
+    metrics,
+    log,
+    limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
+    token: config.token,
+    allowedHosts: hostCheckList(config),
+    ...(agent.ready && { ready: agent.ready }),
+  });
+  return {
+    app,
+    agent,
+    descriptor,
+    lifecycle,
+    slots,
+    executor,
+    metrics,
+    llm,
+    log,
+    close: async () => {
+      await llm.close?.();
+    },
+  };
+}
+
+/** The Host check guards loopback binds only: a unix socket is out of a browser's reach, and public binds carry a token. */
+function hostCheckList(config: SidecarConfig): readonly string[] | undefined {
+  if (config.socket) return undefined;
+  if (!isLoopbackHost(config.host)) return config.allowedHosts.length > 0 ? [config.host, ...config.allowedHosts] : undefined;
+  return config.allowedHosts;
+}
