@@ -24,7 +24,7 @@ describe('createApp', () => {
     expect(response.status).toBe(500);
     const problem = (await response.json()) as { issues: Array<{ path: unknown[] }> };
     expect(problem).toMatchObject({ code: 'agent_error', retryable: false });
-    expect(problem.issues[0].path).toEqual(['text']);
+    expect(problem.issues[0]?.path).toEqual(['text']);
   });
 
   it('answers 500 agent_error, without a stack trace, when the agent throws', async () => {
