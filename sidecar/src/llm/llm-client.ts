@@ -55,6 +55,8 @@ export class UsageMeter {
 
 export interface LlmRunScope {
   signal: AbortSignal;
+  /** The caller's W3C `traceparent`, to send on with every model call. */
+  traceparent?: string | undefined;
   log: Logger;
   usage: UsageMeter;
   /** Publishes `run.delta`, `run.tool_call`, `run.tool_result` on the run's stream. */

@@ -94,6 +94,7 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
       events: new RunEventChannel(runId),
       kind: 'invoke' as const,
       log: c.get('log'),
+      traceparent: c.req.header(HEADERS.traceparent),
     };
     if (wantsEventStream(c.req.header('accept'))) {
       return streamRun(c, deps, request, done);

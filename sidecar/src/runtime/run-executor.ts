@@ -50,6 +50,8 @@ export interface RunRequest {
   slot?: Release;
   /** Request-scoped logger to bind the run to. */
   log?: Logger;
+  /** The caller's W3C trace context, carried into model calls. */
+  traceparent?: string | undefined;
 }
 
 export interface RunOutcome {
@@ -135,7 +137,7 @@ export class RunExecutor {
       attempt: request.attempt,
       sessionId: request.sessionId,
       session,
-      llm: this.deps.llm.forRun({ signal, log, usage, emit: (draft) => request.events.publish(draft) }),
+      llm: this.deps.llm.forRun({ signal, log, usage, traceparent: request.traceparent, emit: (draft) => request.events.publish(draft) }),
       signal,
       deadline: request.deadline,
       emit: (data) => {
