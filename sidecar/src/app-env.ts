@@ -8,7 +8,10 @@ import type { Logger } from 'pino';
 export interface SidecarEnv {
   Bindings: HttpBindings;
   Variables: {
-    log: Logger;
+    /** The root logger; use `requestLogger(c)` for one bound to the request. */
+    rootLog: Logger;
+    /** Fields every log line of this request carries (request id, traceparent). */
+    logBindings: Record<string, string>;
     reqId: string;
     runId: string | undefined;
   };

@@ -41,9 +41,9 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   const app = new Hono<SidecarEnv>();
   app.use('*', requestLog(deps.log, deps.metrics, deps.descriptor.name));
   app.use('*', async function drainConnectionClose(c, next) {
-    await next();
     // Tell keep-alive clients to open their next connection elsewhere.
     if (deps.lifecycle.phase === 'draining') c.header('connection', 'close');
+    await next();
   });
   if (deps.allowedHosts) app.use('*', hostCheck(deps.allowedHosts));
   if (deps.token) app.use('*', bearerAuth(deps.token));
@@ -66,9 +66,12 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     return problemResponse(new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`));
   });
   app.onError((error, c) => {
-    if (error instanceof SidecarError) return problemResponse(error);
-    (c.get('log') ?? deps.log).error({ err: error }, 'unhandled error');
-    return problemResponse(new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log'));
+    // An error response replaces the one the middleware prepared headers for.
+    const headers: Record<string, string> = { 'x-request-id': c.get('reqId') };
+    if (deps.lifecycle.phase === 'draining') headers.connection = 'close';
+    if (error instanceof SidecarError) return problemResponse(error, headers);
+    deps.log.error({ err: error, ...c.get('logBindings') }, 'unhandled error');
+    return problemResponse(new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log'), headers);
   });
   return app;
 }

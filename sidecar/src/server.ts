@@ -45,7 +45,7 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       keepAlive: true,
     },
-    getRequestListener(app.fetch, { overrideGlobalObjects: false }),
+    getRequestListener(app.fetch),
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
   // Drain waits for responses to be written, not only for runs to end: a run

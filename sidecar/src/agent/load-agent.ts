@@ -26,11 +26,13 @@ export async function loadAgent(modulePath: string, cwd = process.cwd()): Promis
   let module: { default?: unknown };
   try {
     if (/\.[cm]?tsx?$/.test(absolute)) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
-    } else {
-      module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+      // A global registration (not tsImport's private namespace) so the agent's
+      // `zod` and `@squire/sidecar` are the very module instances the sidecar
+      // uses: one copy in memory, and `instanceof` checks hold.
+      const { register } = await import('tsx/esm/api');
+      register();
     }
+    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
   } catch (error) {
     throw new AgentLoadError([`--agent (SQUIRE_AGENT): cannot load ${absolute}: ${(error as Error).stack ?? String(error)}`]);
   }

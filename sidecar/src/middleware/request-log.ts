@@ -5,7 +5,7 @@
  * normalised so that ids never become metric labels.
  */
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { SidecarMetrics } from '../metrics.js';
 import type { SidecarEnv } from '../app-env.js';
@@ -39,11 +39,14 @@ export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: stri
     const offered = c.req.header('x-request-id');
     const reqId = offered !== undefined && REQUEST_ID.test(offered) ? offered : randomUUID();
     const traceparent = c.req.header('traceparent');
-    const reqLog = log.child({ reqId, ...(traceparent !== undefined && { traceparent }) });
-    c.set('log', reqLog);
+    const logBindings: Record<string, string> = traceparent !== undefined ? { reqId, traceparent } : { reqId };
+    c.set('rootLog', log);
+    c.set('logBindings', logBindings);
     c.set('reqId', reqId);
-    await next();
+    // Headers set before the handler are merged cheaply; touching c.res after
+    // it would turn node-server's light response into a full web Response.
     c.header('x-request-id', reqId);
+    await next();
     const route = routeLabel(c.req.path);
     const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
@@ -52,9 +55,15 @@ export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: stri
     const runId = c.get('runId');
     // Probes and scrapes arrive every few seconds; they log only at debug.
     const level = route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : status >= 500 ? 'warn' : 'info';
-    reqLog[level](
-      { agent: agentName, method: c.req.method, path: c.req.path, status, durationMs: Math.round(seconds * 100_000) / 100, ...(runId !== undefined && { runId }) },
+    if (!log.isLevelEnabled(level)) return;
+    log[level](
+      { ...logBindings, agent: agentName, method: c.req.method, path: c.req.path, status, durationMs: Math.round(seconds * 100_000) / 100, ...(runId !== undefined && { runId }) },
       'request',
     );
   };
+}
+
+/** A child logger bound to the request; built on first use, since most requests never log beyond their one line. */
+export function requestLogger(c: Context<SidecarEnv>): Logger {
+  return c.get('rootLog').child(c.get('logBindings'));
 }

@@ -55,20 +55,19 @@ export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor,
   };
 }
 
-/** Aborts when the HTTP client goes away before the answer is complete. */
-export function callerGoneSignal(c: Context<SidecarEnv>): AbortSignal {
-  const controller = new AbortController();
-  const outgoing = c.env?.outgoing;
-  if (outgoing) {
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) {
-        controller.abort(new SidecarError('cancelled', 'the caller disconnected before the run finished'));
-      }
-    });
-  } else {
-    c.req.raw.signal.addEventListener('abort', () => controller.abort(new SidecarError('cancelled', 'the caller disconnected')), { once: true });
-  }
-  return controller.signal;
+/** Calls `abort` when the HTTP client goes away before its answer is complete. */
+export function onCallerGone(c: Context<SidecarEnv>): (abort: (reason: unknown) => void) => void {
+  return (abort) => {
+    const gone = () => abort(new SidecarError('cancelled', 'the caller disconnected before the run finished'));
+    const outgoing = c.env?.outgoing;
+    if (outgoing) {
+      outgoing.once('close', () => {
+        if (!outgoing.writableFinished) gone();
+      });
+    } else {
+      c.req.raw.signal.addEventListener('abort', gone, { once: true });
+    }
+  };
 }
 
 export function invokeResult(runId: string, outcome: RunOutcome, attempt = 1) {
@@ -93,14 +92,14 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
       deadline: Date.now() + parsed.timeoutMs,
       events: new RunEventChannel(runId),
       kind: 'invoke' as const,
-      log: c.get('log'),
+      logBindings: c.get('logBindings'),
       traceparent: c.req.header(HEADERS.traceparent),
     };
     if (wantsEventStream(c.req.header('accept'))) {
       return streamRun(c, deps, request, done);
     }
     try {
-      const outcome = await deps.executor.execute({ ...request, signals: [callerGoneSignal(c), deps.lifecycle.drainSignal] });
+      const outcome = await deps.executor.execute({ ...request, signals: [deps.lifecycle.drainSignal], bindAbort: onCallerGone(c) });
       return c.json(invokeResult(runId, outcome));
     } finally {
       done();

@@ -38,13 +38,36 @@ async function readText(c: Context<SidecarEnv>, maxBytes: number): Promise<strin
     return new SidecarError('body_too_large', `the body exceeds ${maxBytes} bytes`);
   };
   if (incoming && !incoming.readableEnded && incoming.readable) {
-    // Reading the node stream directly skips the web-stream adapter on the hot path.
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw tooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size).toString('utf8');
+    // Plain stream events, not `for await`: the async iterator allocates a
+    // promise per chunk and a stream helper per request on the hot path.
+    return new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          cleanup();
+          incoming.resume();
+          reject(tooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(new SidecarError('invalid_request', `the request body could not be read: ${error.message}`));
+      };
+      const cleanup = () => {
+        incoming.off('data', onData);
+        incoming.off('end', onEnd);
+        incoming.off('error', onError);
+      };
+      incoming.on('data', onData);
+      incoming.on('end', onEnd);
+      incoming.on('error', onError);
+    });
   }
   const body = c.req.raw.body;
   if (!body) return '';

@@ -48,8 +48,14 @@ export interface RunRequest {
   kind: 'invoke' | 'background';
   /** A slot already held (background runs); otherwise the executor waits for one. */
   slot?: Release;
-  /** Request-scoped logger to bind the run to. */
-  log?: Logger;
+  /** Fields of the request to bind the run's logger to (request id, traceparent). */
+  logBindings?: Record<string, string>;
+  /**
+   * Lets the caller abort the run without an AbortController of its own
+   * (one per request is measurable on the hot path), e.g. when the HTTP
+   * client disconnects.
+   */
+  bindAbort?: (abort: (reason: unknown) => void) => void;
   /** The caller's W3C trace context, carried into model calls. */
   traceparent?: string | undefined;
 }
@@ -77,7 +83,10 @@ export class RunExecutor {
   async execute(request: RunRequest): Promise<RunOutcome> {
     const started = performance.now();
     const abort = new RunAbort(request.deadline, request.signals);
-    const log = (request.log ?? this.deps.log).child({ runId: request.runId, attempt: request.attempt });
+    request.bindAbort?.((reason) => abort.abort(reason));
+    let runLog: Logger | undefined;
+    // Built on first use: a run that succeeds quietly never pays for a child logger.
+    const log = () => (runLog ??= this.deps.log.child({ ...request.logBindings, runId: request.runId, attempt: request.attempt }));
     let release: Release | undefined = request.slot;
     // Once the agent's code starts, only its settling frees the slot (see below).
     let agentStarted = false;
@@ -107,9 +116,9 @@ export class RunExecutor {
     } catch (error) {
       const failure = this.toFailure(error, abort.signal).withRunId(request.runId);
       if (failure.code === 'agent_error' || failure.code === 'internal_error') {
-        log.error({ err: error, code: failure.code }, 'run failed');
+        log().error({ err: error, code: failure.code }, 'run failed');
       } else {
-        log.debug({ code: failure.code }, 'run stopped');
+        if (this.deps.log.isLevelEnabled('debug')) log().debug({ code: failure.code }, 'run stopped');
       }
       this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started);
       throw failure;
@@ -123,7 +132,7 @@ export class RunExecutor {
     request: RunRequest,
     signal: AbortSignal,
     usage: UsageMeter,
-    log: Logger,
+    log: () => Logger,
     lifecycle: { started(): void; settled(): void },
   ): Promise<unknown> {
     const { agent } = this.deps;
@@ -137,13 +146,23 @@ export class RunExecutor {
       attempt: request.attempt,
       sessionId: request.sessionId,
       session,
-      llm: this.deps.llm.forRun({ signal, log, usage, traceparent: request.traceparent, emit: (draft) => request.events.publish(draft) }),
+      llm: this.deps.llm.forRun({
+        signal,
+        get log() {
+          return log();
+        },
+        usage,
+        traceparent: request.traceparent,
+        emit: (draft) => request.events.publish(draft),
+      }),
       signal,
       deadline: request.deadline,
       emit: (data) => {
         request.events.publish({ type: 'run.progress', data });
       },
-      log,
+      get log() {
+        return log();
+      },
       metadata: Object.freeze({ ...request.metadata }),
     };
     lifecycle.started();
@@ -156,7 +175,7 @@ export class RunExecutor {
     const raw = await raceAbort(work, signal);
     const parsed = agent.output.safeParse(raw);
     if (!parsed.success) {
-      log.error({ issues: parsed.error.issues }, 'agent output does not match its output schema');
+      log().error({ issues: parsed.error.issues }, 'agent output does not match its output schema');
       throw new SidecarError('agent_error', `agent "${agent.name}" returned output that does not match its output schema`, {
         issues: toValidationIssues(parsed.error.issues),
       });
