@@ -7,9 +7,9 @@
  * SIGTERM exit 0.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 import { http, invoke } from '../helpers/http.js';
@@ -25,6 +25,17 @@ beforeAll(async () => {
     stdio: 'pipe',
     timeout: 240_000,
   });
+  // pnpm 10's legacy deploy resolves bin links against the package dir, not the
+  // workspace root, and so writes stray folders outside the target: remove them.
+  const stray = resolve(REPO_ROOT, 'sidecar', relative(REPO_ROOT, appDir));
+  if (!stray.startsWith(appDir)) {
+    rmSync(dirname(stray), { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(dirname(stray))); // only if that left it empty
+    } catch {
+      // not empty, or already gone: leave it
+    }
+  }
   cpSync(join(REPO_ROOT, 'examples/agents/src'), join(appDir, 'agents'), { recursive: true });
   sidecar = await startSidecar({
     agent: join(appDir, 'agents/echo.ts'),
