@@ -54,7 +54,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
   const llm = overrides.llm ?? createLlmProvider(config, log);
-  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log });
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log, lifecycle });
   const descriptor = describeAgent(
     agent,
     {

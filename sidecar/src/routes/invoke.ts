@@ -99,7 +99,7 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
       return streamRun(c, deps, request, done);
     }
     try {
-      const outcome = await deps.executor.execute({ ...request, signals: [deps.lifecycle.drainSignal], bindAbort: onCallerGone(c) });
+      const outcome = await deps.executor.execute({ ...request, signals: [], bindAbort: onCallerGone(c) });
       return c.json(invokeResult(runId, outcome));
     } finally {
       done();
@@ -131,7 +131,7 @@ function streamRun(
     }, deps.heartbeatMs ?? 15_000);
     try {
       request.events.publish({ type: 'run.started', attempt: 1 });
-      const outcome = await deps.executor.execute({ ...request, signals: [caller.signal, deps.lifecycle.drainSignal] });
+      const outcome = await deps.executor.execute({ ...request, signals: [caller.signal] });
       request.events.publish({ type: 'run.completed', result: invokeResult(request.runId, outcome) });
     } catch (error) {
       const failure = isSidecarError(error) ? error : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error });

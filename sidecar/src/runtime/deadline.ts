@@ -21,16 +21,29 @@ export function resolveTimeoutMs(header: string | undefined, limits: DeadlineLim
   return Math.min(requested, limits.maxTimeoutMs);
 }
 
+/** The part of an abort source that waiting code needs: cheaper than an AbortSignal. */
+export interface Abortable {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Calls `listener` once on abort; returns the function that unregisters it. */
+  onAbort(listener: (reason: unknown) => void): () => void;
+}
+
 /**
- * An AbortController that aborts with `deadline_exceeded` at `deadline`, and
- * follows `parents` (caller gone, cancel, drain) with their own reasons.
+ * Aborts a run with a reason that says why: `deadline_exceeded` at
+ * `deadline`, or whatever `parents` (cancel, drain) or `abort()` say.
+ * The AbortSignal agents see is created only when one is asked for: most
+ * short runs never look at it, and an AbortController plus its listeners
+ * is a measurable part of a short invoke.
  */
-export class RunAbort {
-  private readonly controller = new AbortController();
+export class RunAbort implements Abortable {
+  private abortedWith: { reason: unknown } | undefined;
+  private controller: AbortController | undefined;
+  private listeners: Array<(reason: unknown) => void> = [];
   private readonly timer: NodeJS.Timeout;
   private readonly unlinks: Array<() => void> = [];
 
-  constructor(readonly deadline: number, parents: AbortSignal[] = []) {
+  constructor(readonly deadline: number, parents: readonly AbortSignal[] = []) {
     const remaining = Math.max(0, deadline - Date.now());
     this.timer = setTimeout(() => this.abort(new SidecarError('deadline_exceeded', `the run passed its deadline of ${remaining} ms`)), remaining);
     for (const parent of parents) {
@@ -44,12 +57,41 @@ export class RunAbort {
     }
   }
 
+  get aborted(): boolean {
+    return this.abortedWith !== undefined;
+  }
+
+  get reason(): unknown {
+    return this.abortedWith?.reason;
+  }
+
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+    }
     return this.controller.signal;
   }
 
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.abortedWith) {
+      listener(this.abortedWith.reason);
+      return () => undefined;
+    }
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index !== -1) this.listeners.splice(index, 1);
+    };
+  }
+
   abort(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener(reason);
   }
 
   dispose(): void {
@@ -58,9 +100,26 @@ export class RunAbort {
   }
 }
 
-/** The reason an aborted signal carries, as a SidecarError. */
-export function abortReason(signal: AbortSignal): SidecarError {
-  const reason: unknown = signal.reason;
+/** The reason an aborted run carries, as a SidecarError. */
+export function abortReason(source: { reason: unknown }): SidecarError {
+  const reason: unknown = source.reason;
   if (reason instanceof SidecarError) return reason;
   return new SidecarError('cancelled', 'the run was cancelled', { cause: reason });
+}
+
+/** Adapts an AbortSignal to `Abortable`. */
+export function abortableFromSignal(signal: AbortSignal): Abortable {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return signal.reason as unknown;
+    },
+    onAbort(listener) {
+      const onAbort = () => listener(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      return () => signal.removeEventListener('abort', onAbort);
+    },
+  };
 }

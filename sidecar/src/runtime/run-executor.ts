@@ -14,6 +14,7 @@ import { UsageMeter, type LlmProvider } from '../llm/llm-client.js';
 import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
 import type { SidecarMetrics } from '../metrics.js';
 import { RunAbort, abortReason } from './deadline.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
 
@@ -31,6 +32,8 @@ export interface RunExecutorDeps {
   sessions?: SessionOpener;
   metrics: SidecarMetrics;
   log: Logger;
+  /** Runs register here so the end of a drain's grace period aborts them. */
+  lifecycle?: Lifecycle;
 }
 
 export interface RunRequest {
@@ -84,6 +87,7 @@ export class RunExecutor {
     const started = performance.now();
     const abort = new RunAbort(request.deadline, request.signals);
     request.bindAbort?.((reason) => abort.abort(reason));
+    const unregister = this.deps.lifecycle?.registerRun((reason) => abort.abort(reason));
     let runLog: Logger | undefined;
     // Built on first use: a run that succeeds quietly never pays for a child logger.
     const log = () => (runLog ??= this.deps.log.child({ ...request.logBindings, runId: request.runId, attempt: request.attempt }));
@@ -91,11 +95,11 @@ export class RunExecutor {
     // Once the agent's code starts, only its settling frees the slot (see below).
     let agentStarted = false;
     try {
-      release ??= await this.deps.slots.acquire(abort.signal);
+      release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
       const usage = new UsageMeter();
-      const output = await this.runAgent(request, abort.signal, usage, log, {
+      const output = await this.runAgent(request, abort, usage, log, {
         started: () => {
           agentStarted = true;
         },
@@ -114,7 +118,7 @@ export class RunExecutor {
         timing: { queued_ms: round(queuedMs), run_ms: round(runMs), total_ms: round(performance.now() - started) },
       };
     } catch (error) {
-      const failure = this.toFailure(error, abort.signal).withRunId(request.runId);
+      const failure = this.toFailure(error, abort).withRunId(request.runId);
       if (failure.code === 'agent_error' || failure.code === 'internal_error') {
         log().error({ err: error, code: failure.code }, 'run failed');
       } else {
@@ -124,13 +128,14 @@ export class RunExecutor {
       throw failure;
     } finally {
       abort.dispose();
+      unregister?.();
       if (!agentStarted) release?.();
     }
   }
 
   private async runAgent(
     request: RunRequest,
-    signal: AbortSignal,
+    abort: RunAbort,
     usage: UsageMeter,
     log: () => Logger,
     lifecycle: { started(): void; settled(): void },
@@ -138,7 +143,7 @@ export class RunExecutor {
     const { agent } = this.deps;
     let session: (SessionMemory & { release?: () => void }) = NO_SESSION;
     if (request.sessionId !== undefined && this.deps.sessions) {
-      session = await this.deps.sessions.open(request.sessionId, signal);
+      session = await this.deps.sessions.open(request.sessionId, abort.signal);
     }
     const ctx: AgentContext<unknown> = {
       input: request.input,
@@ -147,7 +152,9 @@ export class RunExecutor {
       sessionId: request.sessionId,
       session,
       llm: this.deps.llm.forRun({
-        signal,
+        get signal() {
+          return abort.signal;
+        },
         get log() {
           return log();
         },
@@ -155,7 +162,9 @@ export class RunExecutor {
         traceparent: request.traceparent,
         emit: (draft) => request.events.publish(draft),
       }),
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       deadline: request.deadline,
       emit: (data) => {
         request.events.publish({ type: 'run.progress', data });
@@ -172,7 +181,7 @@ export class RunExecutor {
         session.release?.();
         lifecycle.settled();
       });
-    const raw = await raceAbort(work, signal);
+    const raw = await raceAbort(work, abort);
     const parsed = agent.output.safeParse(raw);
     if (!parsed.success) {
       log().error({ issues: parsed.error.issues }, 'agent output does not match its output schema');
@@ -183,10 +192,10 @@ export class RunExecutor {
     return parsed.data;
   }
 
-  private toFailure(error: unknown, signal: AbortSignal): SidecarError {
+  private toFailure(error: unknown, abort: RunAbort): SidecarError {
     if (isSidecarError(error)) return error;
     // An agent that rethrows the abort (or a library's AbortError) stopped because of the signal.
-    if (signal.aborted) return abortReason(signal);
+    if (abort.aborted) return abortReason(abort);
     const message = error instanceof Error ? error.message : String(error);
     return new SidecarError('agent_error', `agent "${this.deps.agent.name}" failed: ${message}`, { cause: error });
   }
@@ -202,22 +211,21 @@ export class RunExecutor {
   }
 }
 
-/** Settles with the work, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
+/** Settles with the work, or rejects with the abort reason as soon as the run aborts. */
+function raceAbort<T>(work: Promise<T>, abort: RunAbort): Promise<T> {
+  if (abort.aborted) {
     work.catch(() => undefined);
-    return Promise.reject(signal.reason);
+    return Promise.reject(abort.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unregister = abort.onAbort(reject);
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        unregister();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        unregister();
         reject(error);
       },
     );

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Slots } from './slots.js';
 import { SidecarError } from '../errors.js';
+import { abortableFromSignal } from './deadline.js';
 
-const never = () => new AbortController().signal;
+const never = () => abortableFromSignal(new AbortController().signal);
 
 describe('Slots', () => {
   it('grants up to capacity at once and queues the rest in order', async () => {
@@ -35,7 +36,7 @@ describe('Slots', () => {
     const slots = new Slots(1, 3);
     const release = await slots.acquire(never());
     const controller = new AbortController();
-    const waiting = slots.acquire(controller.signal);
+    const waiting = slots.acquire(abortableFromSignal(controller.signal));
     controller.abort(new SidecarError('deadline_exceeded', 'late'));
     await expect(waiting).rejects.toMatchObject({ code: 'deadline_exceeded' });
     expect(slots.queued).toBe(0);

@@ -6,6 +6,7 @@
  * and a deadline while a queued background run is safe on disk.
  */
 import { SidecarError } from '../errors.js';
+import type { Abortable } from './deadline.js';
 
 export type Release = () => void;
 
@@ -52,11 +53,11 @@ export class Slots {
   }
 
   /**
-   * Waits for a slot until `signal` aborts. Throws `overloaded` at once when
-   * the wait queue is full, or the signal's reason when it aborts first.
+   * Waits for a slot until `abort` fires. Throws `overloaded` at once when
+   * the wait queue is full, or the abort reason when it fires first.
    */
-  acquire(signal: AbortSignal): Promise<Release> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+  acquire(abort: Abortable): Promise<Release> {
+    if (abort.aborted) return Promise.reject(abort.reason);
     if (this.inUse < this.capacity && this.waiters.length === 0) {
       this.inUse += 1;
       return Promise.resolve(this.releaser());
@@ -69,14 +70,13 @@ export class Slots {
       );
     }
     return new Promise<Release>((resolve, reject) => {
-      const onAbort = () => {
+      const waiter: Waiter = { resolve, reject, cleanup: () => undefined };
+      this.waiters.push(waiter);
+      waiter.cleanup = abort.onAbort((reason) => {
         const index = this.waiters.indexOf(waiter);
         if (index !== -1) this.waiters.splice(index, 1);
-        reject(signal.reason);
-      };
-      const waiter: Waiter = { resolve, reject, cleanup: () => signal.removeEventListener('abort', onAbort) };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+        reject(reason);
+      });
     });
   }
 
