@@ -59,9 +59,12 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
   });
   // A client socket error (reset mid-request, malformed request line) must
   // not take the process down; Node answers 400 and closes.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error.code));
   });
 
   if (options.socket) {
@@ -124,4 +127,16 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (alive) throw new Error(`${path} is in use by a running process`);
   unlinkSync(path);
+}
+
+/** The raw answer to a request Node could not parse, as problem+json like every other error. */
+function clientErrorResponse(code: string | undefined): string {
+  const [status, reason, problemCode, detail] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'invalid_request', 'the request headers exceed 16 KiB']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'invalid_request', 'the request was not received in time']
+        : [400, 'Bad Request', 'invalid_request', 'the request could not be parsed as HTTP/1.1'];
+  const body = JSON.stringify({ type: 'about:blank', status, title: reason, detail, code: problemCode, retryable: false });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

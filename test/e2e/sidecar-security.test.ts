@@ -85,6 +85,14 @@ describe('slow clients', () => {
   });
 });
 
+describe('header limits', () => {
+  it('answers 431 to headers past 16 KiB and keeps serving', async () => {
+    const response = await http(guarded.url, '/healthz', { headers: { 'x-big': 'a'.repeat(20 * 1024) } });
+    expect(response.status).toBe(431);
+    expect((await http(guarded.url, '/healthz')).status).toBe(200);
+  });
+});
+
 describe('health port', () => {
   it('serves only /healthz and /readyz on --health-port', async () => {
     const sidecar = await startSidecar({ agent: 'echo', env: { SQUIRE_TOKEN: TOKEN }, args: ['--health-port', '0', '--health-host', '127.0.0.1'] });
