@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { SidecarError } from '../errors.js';
+import { requestHeader } from './request-header.js';
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
@@ -18,7 +19,7 @@ export function bearerAuth(token: string): MiddlewareHandler {
   const expected = digest(token);
   return async function bearerAuthMiddleware(c, next) {
     if (PROBE_PATHS.has(rawPath(c.req.url))) return next();
-    const header = c.req.header('authorization') ?? '';
+    const header = requestHeader(c, 'authorization') ?? '';
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
       throw new SidecarError('unauthorized', match ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>');

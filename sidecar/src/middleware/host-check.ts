@@ -6,13 +6,14 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { SidecarError } from '../errors.js';
+import { requestHeader } from './request-header.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function hostCheck(allowedHosts: readonly string[]): MiddlewareHandler {
   const allowed = new Set([...LOOPBACK_NAMES, ...allowedHosts.map((host) => host.toLowerCase())]);
   return async function hostCheckMiddleware(c, next) {
-    const host = c.req.header('host');
+    const host = requestHeader(c, 'host');
     if (host !== undefined) {
       const name = host.toLowerCase().replace(/:\d+$/, '');
       if (!allowed.has(name)) {

@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { SidecarMetrics } from '../metrics.js';
 import type { SidecarEnv } from '../app-env.js';
+import { requestHeader } from './request-header.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -36,9 +37,9 @@ export function routeLabel(path: string): string {
 export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: string): MiddlewareHandler<SidecarEnv> {
   return async function requestLogMiddleware(c, next) {
     const started = performance.now();
-    const offered = c.req.header('x-request-id');
+    const offered = requestHeader(c, 'x-request-id');
     const reqId = offered !== undefined && REQUEST_ID.test(offered) ? offered : randomUUID();
-    const traceparent = c.req.header('traceparent');
+    const traceparent = requestHeader(c, 'traceparent');
     const logBindings: Record<string, string> = traceparent !== undefined ? { reqId, traceparent } : { reqId };
     c.set('rootLog', log);
     c.set('logBindings', logBindings);

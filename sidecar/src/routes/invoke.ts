@@ -15,6 +15,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { newRunId } from '../runtime/ids.js';
 import { readJsonBody } from './read-json-body.js';
+import { requestHeader } from '../middleware/request-header.js';
 
 export interface InvokeDeps {
   executor: RunExecutor;
@@ -34,7 +35,7 @@ export interface ParsedInvoke {
 
 /** Shared by invoke and background runs: body limits, envelope, input schema, deadline header. */
 export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
-  const timeoutMs = resolveTimeoutMs(c.req.header(HEADERS.timeoutMs), limits);
+  const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), limits);
   const body = await readJsonBody(c, limits.maxBodyBytes);
   const envelope = InvokeRequestSchema.safeParse(body);
   if (!envelope.success) {
@@ -93,9 +94,9 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
       events: new RunEventChannel(runId),
       kind: 'invoke' as const,
       logBindings: c.get('logBindings'),
-      traceparent: c.req.header(HEADERS.traceparent),
+      traceparent: requestHeader(c, HEADERS.traceparent),
     };
-    if (wantsEventStream(c.req.header('accept'))) {
+    if (wantsEventStream(requestHeader(c, 'accept'))) {
       return streamRun(c, deps, request, done);
     }
     try {

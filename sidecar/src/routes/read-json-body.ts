@@ -7,15 +7,16 @@
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
+import { requestHeader } from '../middleware/request-header.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 export async function readJsonBody(c: Context<SidecarEnv>, maxBytes: number): Promise<unknown> {
-  const type = c.req.header('content-type');
+  const type = requestHeader(c, 'content-type');
   if (type === undefined || !JSON_TYPE.test(type)) {
     throw new SidecarError('unsupported_media_type', `send Content-Type: application/json (got ${type ?? 'none'})`);
   }
-  const declared = c.req.header('content-length');
+  const declared = requestHeader(c, 'content-length');
   if (declared !== undefined && Number(declared) > maxBytes) {
     c.header('connection', 'close');
     throw new SidecarError('body_too_large', `the body is ${declared} bytes; this sidecar takes at most ${maxBytes}`);
