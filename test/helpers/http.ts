@@ -3,7 +3,7 @@
  * given (no normalisation), bodies are read whole, JSON is parsed when the
  * response says it is JSON.
  */
-import { Client, request as undiciRequest, type Dispatcher } from 'undici';
+import { Client, getGlobalDispatcher, type Dispatcher } from 'undici';
 
 export interface RawResponse {
   status: number;
@@ -22,15 +22,16 @@ export interface RawRequest {
 }
 
 export async function http(baseUrl: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
-  const dispatcher = options.socketPath ? new Client('http://localhost', { socketPath: options.socketPath }) : undefined;
+  const client = options.socketPath ? new Client('http://localhost', { socketPath: options.socketPath }) : undefined;
   try {
-    const response = await undiciRequest(new URL(baseUrl).origin, {
+    // Dispatcher.request sends `path` untouched, where request(url) would normalise it.
+    const response = await (client ?? getGlobalDispatcher()).request({
+      origin: new URL(baseUrl).origin,
       path,
       method: options.method ?? 'GET',
       headers: options.headers ?? {},
       body: options.body ?? null,
       signal: options.signal ?? null,
-      ...(dispatcher && { dispatcher }),
     });
     const text = await response.body.text();
     const type = String(response.headers['content-type'] ?? '');
@@ -41,7 +42,7 @@ export async function http(baseUrl: string, path: string, options: RawRequest = 
       json: type.includes('json') && text.length > 0 ? JSON.parse(text) : undefined,
     };
   } finally {
-    await dispatcher?.close();
+    await client?.close();
   }
 }
 
