@@ -25,14 +25,7 @@ export async function loadAgent(modulePath: string, cwd = process.cwd()): Promis
   if (!existsSync(absolute)) throw new AgentLoadError([`--agent (SQUIRE_AGENT): ${absolute} does not exist`]);
   let module: { default?: unknown };
   try {
-    if (/\.[cm]?tsx?$/.test(absolute)) {
-      // A global registration (not tsImport's private namespace) so the agent's
-      // `zod` and `@squire/sidecar` are the very module instances the sidecar
-      // uses: one copy in memory, and `instanceof` checks hold.
-      const { register } = await import('tsx/esm/api');
-      register();
-    }
-    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    module = await importAgentModule(absolute);
   } catch (error) {
     throw new AgentLoadError([`--agent (SQUIRE_AGENT): cannot load ${absolute}: ${(error as Error).stack ?? String(error)}`]);
   }
@@ -42,6 +35,30 @@ export async function loadAgent(modulePath: string, cwd = process.cwd()): Promis
     candidate = (candidate as { default: unknown }).default;
   }
   return validateAgent(candidate, absolute);
+}
+
+/**
+ * Node ≥ 22.18 strips TypeScript types itself, which starts faster than a
+ * loader; older Nodes, and syntax that needs a transform (enums, namespaces),
+ * go through tsx. Its registration is global (not tsImport's private
+ * namespace) so the agent's `zod` and `@squire/sidecar` are the very module
+ * instances the sidecar uses: one copy in memory, and `instanceof` holds.
+ */
+async function importAgentModule(absolute: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(absolute).href;
+  if (!/\.[cm]?tsx?$/.test(absolute)) return (await import(url)) as { default?: unknown };
+  const features = process.features as { typescript?: string | false };
+  if (features.typescript && !absolute.endsWith('x')) {
+    try {
+      return (await import(url)) as { default?: unknown };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!code.startsWith('ERR_UNSUPPORTED_TYPESCRIPT') && !code.startsWith('ERR_INVALID_TYPESCRIPT') && code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    }
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  return (await import(`${url}?tsx`)) as { default?: unknown };
 }
 
 export function validateAgent(candidate: unknown, source: string): AgentDefinition {
