@@ -1,0 +1,108 @@
+/**
+ * @module
+ * `createClient`: one client, many sidecars. Each sidecar gets its own
+ * channel (pool, breaker, bulkhead, retry budget), so one that is dead or
+ * hung never slows calls to another.
+ */
+import type { InvokeResult, AgentDescriptor } from './contract/index.js';
+import { AgentHandle, type AgentHandleOptions } from './agent-handle.js';
+import type { AgentInput, AgentOutput } from './agent-types.js';
+import { SquireConfigError } from './errors.js';
+import { ClientEventBus, type ClientEventName, type ClientEvents } from './events.js';
+import { fanOut, pipeline, type FanOutBranch, type FanOutOptions, type FanOutResult, type PipelineResult, type PipelineStep } from './fan-out.js';
+import { resolveOptions, type CallOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
+import { SidecarChannel, type SidecarStats } from './transport/sidecar-channel.js';
+
+export class SquireClient {
+  private readonly channels = new Map<string, SidecarChannel>();
+  private readonly events = new ClientEventBus();
+  private closed = false;
+  readonly options: ResolvedClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.options = resolveOptions(options);
+    for (const [name, sidecar] of this.options.sidecars) {
+      this.channels.set(name, new SidecarChannel(sidecar, this.events, this.options.logger));
+    }
+  }
+
+  /**
+   * A typed handle on the agent named `name` in `sidecars`.
+   * @example
+   * const echo = client.agent<typeof import('./agents/echo.js').default>('echo');
+   * const { text } = await echo.call({ text: 'hi' });
+   */
+  agent<TAgent = unknown>(name: string, options: AgentHandleOptions<AgentOutput<TAgent>> = {}): AgentHandle<AgentInput<TAgent>, AgentOutput<TAgent>> {
+    return new AgentHandle<AgentInput<TAgent>, AgentOutput<TAgent>>(this.channel(name), options);
+  }
+
+  /** Runs one agent by name (untyped). */
+  invoke(name: string, input: unknown, options: CallOptions = {}): Promise<InvokeResult> {
+    return this.agent(name).invoke(input, options);
+  }
+
+  describe(name: string, options: CallOptions = {}): Promise<AgentDescriptor> {
+    return this.agent(name).describe(options);
+  }
+
+  /** Liveness and readiness of one sidecar, without retries. */
+  async health(name: string, options: CallOptions = {}): Promise<{ live: boolean; ready: boolean }> {
+    const channel = this.channel(name);
+    const probe = async (path: string) => {
+      try {
+        await channel.call({ method: 'GET', path, idempotent: true }, { maxRetries: 0, timeoutMs: 2000, ...options });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const [live, ready] = await Promise.all([probe('/healthz'), probe('/readyz')]);
+    return { live, ready };
+  }
+
+  /** Calls several agents at once; see `FanOutStrategy`. */
+  fanOut(branches: readonly FanOutBranch[], options: FanOutOptions = {}): Promise<FanOutResult> {
+    return fanOut((agent, input, callOptions) => this.invoke(agent, input, callOptions), branches, options);
+  }
+
+  /** Runs agents in sequence, each step's output feeding the next. */
+  pipeline(steps: readonly PipelineStep[], input: unknown, options: CallOptions = {}): Promise<PipelineResult> {
+    return pipeline((agent, stepInput, callOptions) => this.invoke(agent, stepInput, callOptions), steps, input, options);
+  }
+
+  on<K extends ClientEventName>(name: K, listener: (event: ClientEvents[K]) => void): () => void {
+    return this.events.on(name, listener);
+  }
+
+  /** Per-sidecar counters, breaker state and latency quantiles. */
+  stats(): Record<string, SidecarStats> {
+    return Object.fromEntries([...this.channels].map(([name, channel]) => [name, channel.stats()]));
+  }
+
+  /** Lets calls in flight finish, then closes every pool. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.channels.values()].map((channel) => channel.close()));
+  }
+
+  /** Aborts calls in flight and closes every pool at once. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.channels.values()].map((channel) => channel.destroy()));
+  }
+
+  private channel(name: string): SidecarChannel {
+    if (this.closed) throw new SquireConfigError('the client is closed');
+    const channel = this.channels.get(name);
+    if (!channel) throw new SquireConfigError(`no sidecar named "${name}"; known: ${[...this.channels.keys()].join(', ') || 'none'}`);
+    return channel;
+  }
+}
+
+/**
+ * Creates a client for the given sidecars. Options are validated here, once.
+ * @throws {SquireConfigError} naming each invalid option
+ */
+export function createClient(options: ClientOptions): SquireClient {
+  return new SquireClient(options);
+}

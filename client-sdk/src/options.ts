@@ -1,0 +1,203 @@
+/**
+ * @module
+ * Client options: one documented type, defaults in one constant, validated
+ * once at construction. Per-call options override per-sidecar options, which
+ * override client options, which override `DEFAULT_CLIENT_OPTIONS`.
+ */
+import { z } from 'zod';
+import { SquireConfigError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Policies every sidecar gets unless its own entry overrides them. */
+export interface SidecarPolicyOptions {
+  /**
+   * Overall budget of one call, retries and backoff included, in milliseconds.
+   * Sent to the sidecar as `Squire-Timeout-Ms` (what is left of it).
+   * @default 30000
+   */
+  timeoutMs: number;
+  /** Time to open a TCP or unix connection, in milliseconds (inside `timeoutMs`). @default 2000 */
+  connectTimeoutMs: number;
+  /** Retries after the first attempt. @default 2 */
+  maxRetries: number;
+  /** First backoff before full jitter, in milliseconds. @default 100 */
+  backoffBaseMs: number;
+  /** Upper bound of one backoff, in milliseconds. @default 2000 */
+  backoffMaxMs: number;
+  /** Largest `Retry-After` honoured, in milliseconds; longer ones fail the call instead. @default 5000 */
+  maxRetryAfterMs: number;
+  /** Share of calls that may be retries over `retryBudgetWindowMs` (0–1). @default 0.2 */
+  retryBudgetRatio: number;
+  /** Retries always allowed per second, whatever the ratio (so a quiet client can still retry). @default 3 */
+  retryBudgetMinPerSecond: number;
+  /** Window of the retry budget, in milliseconds. @default 10000 */
+  retryBudgetWindowMs: number;
+  /** Calls in flight to one sidecar before new ones wait or fail fast (bulkhead). @default 64 */
+  maxInFlight: number;
+  /** Calls allowed to wait for an in-flight place; past it they fail with `client_overloaded`. @default 0 */
+  maxQueued: number;
+  /** Consecutive failures that open the circuit breaker. @default 5 */
+  breakerFailureThreshold: number;
+  /** How long the breaker stays open before one probe call, in milliseconds. @default 5000 */
+  breakerCooldownMs: number;
+  /** Keep-alive connections per endpoint. @default 16 */
+  connections: number;
+  /**
+   * Idle time after which the client closes a pooled connection, in
+   * milliseconds. Kept well under the sidecar's 65 s server keep-alive so
+   * the client, never the server, closes idle sockets (no request races a
+   * server-side close). @default 4000
+   */
+  keepAliveTimeoutMs: number;
+  /** Bearer token. */
+  token?: string | undefined;
+  /** Extra headers on every request. */
+  headers?: Record<string, string> | undefined;
+}
+
+export interface SidecarEntry extends Partial<SidecarPolicyOptions> {
+  /** `http://host:port`, `https://…` or `unix:/path/to.sock`. */
+  url: string;
+}
+
+export interface ClientOptions extends Partial<SidecarPolicyOptions> {
+  /** Sidecars by name: an endpoint string or an entry with per-sidecar options. */
+  sidecars: Record<string, string | SidecarEntry>;
+  /** Where the client logs retries and breaker changes; pino fits. Silent when absent. */
+  logger?: Logger | undefined;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  maxRetries?: number;
+  /**
+   * Sent on every attempt; generated once per call when absent. `false`
+   * sends none, and then the call is retried only where the request cannot
+   * have reached the agent (connection refused).
+   */
+  idempotencyKey?: string | false;
+  headers?: Record<string, string>;
+  metadata?: Record<string, string>;
+  sessionId?: string;
+  /** W3C trace context to propagate. */
+  traceparent?: string;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: Readonly<SidecarPolicyOptions> = Object.freeze({
+  timeoutMs: 30_000,
+  connectTimeoutMs: 2_000,
+  maxRetries: 2,
+  backoffBaseMs: 100,
+  backoffMaxMs: 2_000,
+  maxRetryAfterMs: 5_000,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinPerSecond: 3,
+  retryBudgetWindowMs: 10_000,
+  maxInFlight: 64,
+  maxQueued: 0,
+  breakerFailureThreshold: 5,
+  breakerCooldownMs: 5_000,
+  connections: 16,
+  keepAliveTimeoutMs: 4_000,
+});
+
+const ms = z.number().int().nonnegative();
+const PolicySchema = z.strictObject({
+  timeoutMs: z.number().int().positive().optional(),
+  connectTimeoutMs: z.number().int().positive().optional(),
+  maxRetries: z.number().int().min(0).max(20).optional(),
+  backoffBaseMs: ms.optional(),
+  backoffMaxMs: ms.optional(),
+  maxRetryAfterMs: ms.optional(),
+  retryBudgetRatio: z.number().min(0).max(1).optional(),
+  retryBudgetMinPerSecond: z.number().min(0).optional(),
+  retryBudgetWindowMs: z.number().int().positive().optional(),
+  maxInFlight: z.number().int().positive().optional(),
+  maxQueued: z.number().int().nonnegative().optional(),
+  breakerFailureThreshold: z.number().int().positive().optional(),
+  breakerCooldownMs: z.number().int().positive().optional(),
+  connections: z.number().int().positive().optional(),
+  keepAliveTimeoutMs: z.number().int().positive().optional(),
+  token: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const EndpointSchema = z.string().refine((value) => parseEndpointSafe(value) !== undefined, {
+  message: 'must be http://host:port, https://host:port or unix:/absolute/path.sock',
+});
+
+const ClientOptionsSchema = PolicySchema.extend({
+  sidecars: z.record(
+    z.string().min(1),
+    z.union([EndpointSchema, PolicySchema.extend({ url: EndpointSchema })]),
+  ),
+  logger: z.any().optional(),
+});
+
+export interface ResolvedSidecar extends SidecarPolicyOptions {
+  name: string;
+  url: string;
+}
+
+export interface ResolvedClientOptions {
+  sidecars: ReadonlyMap<string, Readonly<ResolvedSidecar>>;
+  defaults: Readonly<SidecarPolicyOptions>;
+  logger: Logger | undefined;
+}
+
+const RENAMED: Record<string, string> = {
+  timeout: 'timeoutMs',
+  retries: 'maxRetries',
+  idleTimeout: 'keepAliveTimeoutMs',
+};
+
+/** Validates once and resolves every sidecar's policies; throws `SquireConfigError` naming each bad option. */
+export function resolveOptions(options: ClientOptions): ResolvedClientOptions {
+  const result = ClientOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const key = String(issue.path[issue.path.length - 1] ?? '');
+      const value = issue.path.reduce<unknown>((node, segment) => (node as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey], options);
+      const hint = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (RENAMED[k] ? ` ("${k}" is now "${RENAMED[k]}")` : '')).join('') : '';
+      const shown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : JSON.stringify(value);
+      return `${path || key || 'options'}: ${issue.message}${shown !== undefined ? ` (got ${shown})` : ''}${hint}`;
+    });
+    throw new SquireConfigError(`invalid client options:\n  - ${problems.join('\n  - ')}`);
+  }
+  const { sidecars, logger, ...clientPolicies } = options;
+  const defaults: SidecarPolicyOptions = Object.freeze({ ...DEFAULT_CLIENT_OPTIONS, ...definedOnly(clientPolicies) });
+  const resolved = new Map<string, Readonly<ResolvedSidecar>>();
+  for (const [name, entry] of Object.entries(sidecars)) {
+    const own = typeof entry === 'string' ? { url: entry } : entry;
+    resolved.set(name, Object.freeze({ ...defaults, ...definedOnly(own), name, url: own.url }));
+  }
+  return { sidecars: resolved, defaults, logger };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface ParsedEndpoint {
+  /** What undici's Pool is constructed with. */
+  origin: string;
+  socketPath: string | undefined;
+}
+
+export function parseEndpointSafe(url: string): ParsedEndpoint | undefined {
+  if (url.startsWith('unix:')) {
+    const path = url.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');
+    return path.startsWith('/') ? { origin: 'http://localhost', socketPath: path } : undefined;
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    if (parsed.pathname !== '/' || parsed.search || parsed.username) return undefined;
+    return { origin: parsed.origin, socketPath: undefined };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * @module
+ * In-flight limit per sidecar: at most `maxInFlight` calls at once, with up
+ * to `maxQueued` waiting (until their signal aborts); past that a call fails
+ * fast instead of piling up behind a slow sidecar.
+ */
+export class Bulkhead {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly maxInFlight: number,
+    readonly maxQueued: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves with a release function; resolves `undefined` when full (fail fast). */
+  async enter(signal: AbortSignal | undefined): Promise<(() => void) | undefined> {
+    if (this.active < this.maxInFlight) {
+      this.active += 1;
+      return this.releaser();
+    }
+    if (this.waiting.length >= this.maxQueued) return undefined;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.waiting.indexOf(wake);
+        if (index !== -1) this.waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    };
+  }
+}
