@@ -51,7 +51,7 @@ export interface OpenResult {
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
   attempts: number;
-  /** Aborts the call (overall deadline timer included); call when done with the body. */
+  /** Frees the in-flight place and the call's deadline timer; call when done with the body. */
   finish(): void;
   signal: AbortSignal;
 }
@@ -160,14 +160,19 @@ export class SidecarChannel {
       attempt += 1;
       let error: SquireError;
       try {
-        const response = await this.attempt(spec, options, key, deadline, controller.signal, attempt);
+        const { response, release } = await this.attempt(spec, options, key, deadline, controller.signal, attempt);
         if (response.statusCode >= 200 && response.statusCode < 300) {
           this.breaker.recordSuccess();
           this.counters.successes += 1;
           this.latency.record(performance.now() - started);
-          return { status: response.statusCode, headers: response.headers, body: response.body, attempts: attempt, finish, signal: controller.signal };
+          const done = () => {
+            release();
+            finish();
+          };
+          return { status: response.statusCode, headers: response.headers, body: response.body, attempts: attempt, finish: done, signal: controller.signal };
         }
         const text = await response.body.text().catch(() => '');
+        release();
         error = fromResponse(response.statusCode, text, {
           sidecar: this.name,
           endpoint: this.config.url,
@@ -206,7 +211,14 @@ export class SidecarChannel {
     }
   }
 
-  private async attempt(spec: RequestSpec, options: CallOptions, key: string | undefined, deadline: number, signal: AbortSignal, attempt: number): Promise<Dispatcher.ResponseData> {
+  private async attempt(
+    spec: RequestSpec,
+    options: CallOptions,
+    key: string | undefined,
+    deadline: number,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<{ response: Dispatcher.ResponseData; release: () => void }> {
     if (!this.breaker.tryPass()) {
       throw new CircuitOpenError(`the circuit breaker of sidecar "${this.name}" is open; next probe in ${this.breaker.retryInMs()} ms`, {
         sidecar: this.name,
@@ -256,10 +268,11 @@ export class SidecarChannel {
       if (this.events.wants('response')) {
         this.events.emit('response', { sidecar: this.name, endpoint: this.config.url, status: response.statusCode, attempt, durationMs: performance.now() - sent });
       }
-      // The in-flight place is held until the body is consumed or dropped.
+      // The in-flight place is held until the body is consumed or dropped
+      // (the caller releases at once; 'close' covers a body left to the GC).
       response.body.once('close', release);
       response.body.once('error', release);
-      return response;
+      return { response, release };
     } catch (error) {
       release();
       throw error;
