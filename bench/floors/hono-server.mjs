@@ -1,0 +1,19 @@
+// Floor: a bare Hono route on @hono/node-server doing what the echo agent's
+// invoke does at minimum (parse the JSON body, answer JSON). Prints its address.
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+
+const app = new Hono();
+app.get('/readyz', (c) => c.json({ status: 'ready' }));
+app.post('/v1/invoke', async (c) => {
+  const body = await c.req.json();
+  return c.json({ run_id: 'run_floor', status: 'succeeded', output: body.input });
+});
+const socket = process.env.FLOOR_SOCKET;
+const server = serve({ fetch: app.fetch, port: socket ? undefined : 0, hostname: '127.0.0.1' }, () => undefined);
+if (socket) server.listen(socket);
+server.on('listening', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ msg: 'listening', address: typeof address === 'string' ? `unix:${address}` : `http://127.0.0.1:${address.port}` })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,293 @@
+// `pnpm bench`: what users pay for Squire, against floors measured in the
+// same run on the same machine. Servers run on core 0, this load generator
+// on core 1. Each figure is the median of several rounds (min and max
+// shown); subject and floor alternate within a round. Targets are goals,
+// reported, never asserted.
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@squire/client';
+import { HAS_TASKSET, ROOT, rssMiB, sidecarArgs, startServer, stopAll } from './lib/processes.mjs';
+import { endpointPool, rawInvoke, sequentialLatency, summary, throughput } from './lib/measure.mjs';
+
+const ROUNDS = Number(process.env.SQUIRE_BENCH_ROUNDS ?? 3);
+const TOKEN = 'bench-token-0123456789abcdef';
+const rows = [];
+const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function record(group, metric, unit, subjectRounds, floorRounds, target, better) {
+  const subject = summary(subjectRounds);
+  const floor = floorRounds ? summary(floorRounds) : undefined;
+  const ratio = floor ? subject.median / floor.median : undefined;
+  const met = target === undefined ? undefined : better === 'lower' ? (ratio ?? subject.median) <= target.value : (ratio ?? subject.median) >= target.value;
+  const row = { group, metric, unit, subject, floor, ratio, target: target?.label, met };
+  rows.push(row);
+  console.log(
+    `${group} | ${metric}: ${fmt(subject.median, 1)} ${unit} (min ${fmt(subject.min, 1)}, max ${fmt(subject.max, 1)})` +
+      (floor ? ` | floor ${fmt(floor.median, 1)} | ratio ${fmt(ratio, 2)}x` : '') +
+      (target ? ` | target ${target.label}: ${met ? 'met' : 'MISSED'}` : ''),
+  );
+}
+
+async function withServer(args, options, fn) {
+  const server = await startServer(args, options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function callOverhead() {
+  for (const transport of ['tcp', 'unix']) {
+    const dir = mkdtempSync(join(tmpdir(), 'squire-bench-'));
+    const socketOf = (name) => join(dir, `${name}.sock`);
+    const series = { sdk: [], raw: [], hono: [], node: [] };
+    const series99 = { sdk: [], raw: [], hono: [], node: [] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const sidecarExtra = ['--token', TOKEN, '--data-dir', dir, ...(transport === 'unix' ? ['--socket', socketOf(`sidecar-${round}`)] : [])];
+      const subjects = [
+        ['hono', () => withServer(['bench/floors/hono-server.mjs'], { env: transport === 'unix' ? { FLOOR_SOCKET: socketOf(`hono-${round}`) } : {} }, async (s) => measureRaw(s.address))],
+        ['sidecar', () => withServer(sidecarArgs('echo', sidecarExtra), {}, async (s) => {
+          const raw = await measureRaw(s.address, { authorization: `Bearer ${TOKEN}` });
+          const client = createClient({ sidecars: { echo: { url: s.address, token: TOKEN, connections: 1 } } });
+          const agent = client.agent('echo');
+          const sdk = await sequentialLatency(() => agent.invoke({ text: 'hello, squire' }));
+          await client.close();
+          return { raw, sdk };
+        })],
+        ['node', () => withServer(['bench/floors/node-server.mjs'], { env: transport === 'unix' ? { FLOOR_SOCKET: socketOf(`node-${round}`) } : {} }, async (s) => measureRaw(s.address))],
+      ];
+      const order = round % 2 === 0 ? subjects : [...subjects].reverse();
+      for (const [name, run] of order) {
+        const result = await run();
+        if (name === 'sidecar') {
+          series.raw.push(result.raw.p50);
+          series99.raw.push(result.raw.p99);
+          series.sdk.push(result.sdk.p50);
+          series99.sdk.push(result.sdk.p99);
+        } else {
+          series[name].push(result.p50);
+          series99[name].push(result.p99);
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    const group = `1. call overhead (${transport})`;
+    record(group, 'SDK → sidecar p50 vs undici → Hono', 'µs', series.sdk, series.hono, { label: '≤ 1.3x', value: 1.3 }, 'lower');
+    record(group, 'SDK → sidecar p99 vs undici → Hono', 'µs', series99.sdk, series99.hono, { label: '≤ 1.5x', value: 1.5 }, 'lower');
+    record(group, 'undici → sidecar p50 vs undici → Hono', 'µs', series.raw, series.hono);
+    record(group, 'undici → Hono p50 vs bare node:http', 'µs', series.hono, series.node);
+  }
+}
+
+async function measureRaw(address, headers = {}) {
+  const pool = endpointPool(address, 1);
+  try {
+    return await sequentialLatency(() => rawInvoke(pool, headers));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function throughputBench() {
+  for (const connections of [32, 256]) {
+    const sidecar = [];
+    const hono = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const runs = [
+        () => withServer(sidecarArgs('echo', ['--slots', '256', '--queue-max', '1024', '--token', TOKEN]), {}, async (s) => sidecar.push((await throughput(s.address, connections, 3, { authorization: `Bearer ${TOKEN}` })).rps)),
+        () => withServer(['bench/floors/hono-server.mjs'], {}, async (s) => hono.push((await throughput(s.address, connections, 3)).rps)),
+      ];
+      for (const run of round % 2 === 0 ? runs : runs.reverse()) await run();
+    }
+    record('2. throughput', `${connections} connections: invokes/s vs Hono route`, 'req/s', sidecar, hono, { label: '≥ 0.7x', value: 0.7 }, 'higher');
+  }
+}
+
+async function memoryBench() {
+  const idleSidecar = [];
+  const idleFloor = [];
+  const growth = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    await withServer(['bench/floors/deps-idle.mjs'], {}, async (s) => {
+      await sleep(1500);
+      idleFloor.push(rssMiB(s.pid));
+    });
+    await withServer(sidecarArgs('echo', ['--slots', '64']), {}, async (s) => {
+      await sleep(1500);
+      idleSidecar.push(rssMiB(s.pid));
+      if (round === 0) {
+        // One long run is enough for growth: warm up, read, 100,000 invokes, settle, read.
+        await throughput(s.address, 32, 1);
+        await sleep(1000);
+        const before = rssMiB(s.pid);
+        const pool = endpointPool(s.address, 32);
+        let left = 100_000;
+        await Promise.all(Array.from({ length: 32 }, async () => {
+          while (left > 0) {
+            left -= 1;
+            await rawInvoke(pool);
+          }
+        }));
+        await pool.destroy();
+        await sleep(3000);
+        growth.push(rssMiB(s.pid) - before);
+      }
+    });
+  }
+  record('3. memory', 'idle RSS vs process with the same deps', 'MiB', idleSidecar, idleFloor, { label: '≤ 1.15x', value: 1.15 }, 'lower');
+  record('3. memory', 'RSS growth after 100,000 invokes', 'MiB', growth, undefined, { label: '≤ 20 MiB', value: 20 }, 'lower');
+}
+
+async function coldStart() {
+  const sidecar = [];
+  const hono = [];
+  const readyAfter = async (args) => {
+    const started = performance.now();
+    const server = await startServer(args);
+    const pool = endpointPool(server.address, 1);
+    for (;;) {
+      const response = await pool.request({ path: '/readyz', method: 'GET' }).catch(() => undefined);
+      if (response) {
+        await response.body.text();
+        if (response.statusCode === 200) break;
+      }
+      await sleep(5);
+    }
+    const ms = performance.now() - started;
+    await pool.destroy();
+    await server.stop();
+    return ms;
+  };
+  for (let round = 0; round < ROUNDS + 2; round += 1) {
+    sidecar.push(await readyAfter(sidecarArgs('echo', [])));
+    hono.push(await readyAfter(['bench/floors/hono-server.mjs']));
+  }
+  record('4. cold start', 'spawn → /readyz 200 vs bare Hono process', 'ms', sidecar, hono, { label: '≤ 1.3x', value: 1.3 }, 'lower');
+}
+
+async function fanOutBench() {
+  const servers = await Promise.all(Array.from({ length: 10 }, () => startServer(sidecarArgs('slow', ['--slots', '8']))));
+  try {
+    const client = createClient({ sidecars: Object.fromEntries(servers.map((s, i) => [`slow${i}`, s.address])) });
+    const branches = servers.map((_, i) => ({ agent: `slow${i}`, input: { ms: 20 } }));
+    for (let i = 0; i < 20; i += 1) await client.fanOut(branches);
+    const totals = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const samples = [];
+      for (let i = 0; i < 100; i += 1) {
+        const started = performance.now();
+        const result = await client.fanOut(branches, { strategy: 'all' });
+        if (!result.ok) throw new Error('fan-out failed');
+        samples.push(performance.now() - started);
+      }
+      totals.push(summary(samples).median);
+    }
+    await client.close();
+    record('5. fan-out', '10 sidecars × 20 ms agent, strategy all: total p50', 'ms', totals, undefined, { label: '< 22 ms', value: 22 }, 'lower');
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+async function overloadBench() {
+  // slow agent, 50 ms per run, 4 slots: capacity ≈ 80/s. Offer 400/s for 4 s, open loop.
+  await withServer(sidecarArgs('slow', ['--slots', '4', '--queue-max', '16']), {}, async (s) => {
+    const pool = endpointPool(s.address, 512);
+    const body = JSON.stringify({ input: { ms: 50 } });
+    const latencies = [];
+    let rejected = 0;
+    let other = 0;
+    const calls = [];
+    const rate = 400;
+    const seconds = 4;
+    let peakRss = rssMiB(s.pid);
+    const started = performance.now();
+    for (let i = 0; i < rate * seconds; i += 1) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const sent = performance.now();
+      calls.push(
+        pool
+          .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          .then(async (response) => {
+            await response.body.text();
+            if (response.statusCode === 200) latencies.push(performance.now() - sent);
+            else if (response.statusCode === 429) rejected += 1;
+            else other += 1;
+          })
+          .catch(() => (other += 1)),
+      );
+      if (i % 100 === 0) peakRss = Math.max(peakRss, rssMiB(s.pid));
+    }
+    await Promise.all(calls);
+    await pool.destroy();
+    const sorted = latencies.sort((a, b) => a - b);
+    const total = rate * seconds;
+    record('8. overload (5x capacity)', 'admitted p99', 'ms', [sorted[Math.floor(sorted.length * 0.99)] ?? NaN]);
+    record('8. overload (5x capacity)', 'share answered 429', '%', [(rejected / total) * 100]);
+    record('8. overload (5x capacity)', 'other failures', 'count', [other]);
+    record('8. overload (5x capacity)', 'peak RSS', 'MiB', [peakRss]);
+  });
+}
+
+function notMeasured(group, metric, why) {
+  rows.push({ group, metric, unit: '', subject: undefined, note: why });
+  console.log(`${group} | ${metric}: not measured (${why})`);
+}
+
+async function main() {
+  const started = Date.now();
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${HAS_TASKSET ? ', servers on core 0 and load on core 1' : ', unpinned (no taskset)'}`;
+  console.log(`machine: ${machine}\nrounds: ${ROUNDS}\n`);
+  await callOverhead();
+  await throughputBench();
+  await memoryBench();
+  await coldStart();
+  await fanOutBench();
+  notMeasured('6. durable runs', 'acknowledged background runs/s, resume of 10,000 queued runs', 'background runs are not built yet');
+  notMeasured('7. streaming', 'time to first delta through the sidecar vs the model server', 'the LLM adapter is not built yet');
+  await overloadBench();
+  await stopAll();
+  writeResults(machine, Date.now() - started);
+}
+
+function writeResults(machine, elapsedMs) {
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const lines = [
+    `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Command: \`npx -y pnpm@10 bench\` (${ROUNDS} rounds, ${(elapsedMs / 1000).toFixed(0)} s).`,
+    '',
+    '| benchmark | metric | Squire (median, min–max) | floor (median) | ratio | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) =>
+      row.subject
+        ? `| ${row.group} | ${row.metric} | ${fmt(row.subject.median, 1)} ${row.unit} (${fmt(row.subject.min, 1)}–${fmt(row.subject.max, 1)}) | ${row.floor ? `${fmt(row.floor.median, 1)} ${row.unit}` : '—'} | ${row.ratio !== undefined ? `${fmt(row.ratio, 2)}x` : '—'} | ${row.target ?? '—'} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`
+        : `| ${row.group} | ${row.metric} | not measured: ${row.note} | — | — | — | — |`,
+    ),
+  ];
+  writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, elapsedMs, rows }, null, 2)}\n`);
+  console.log(`\n${lines.join('\n')}\n\nwritten: bench/results/latest.md, bench/results/latest.json`);
+}
+
+if (HAS_TASKSET && !process.env.SQUIRE_BENCH_PINNED) {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, SQUIRE_BENCH_PINNED: '1' } });
+  child.on('exit', (code) => process.exit(code ?? 1));
+  process.on('SIGINT', () => child.kill('SIGINT'));
+} else {
+  process.on('SIGINT', async () => {
+    await stopAll();
+    process.exit(130);
+  });
+  main().catch(async (error) => {
+    console.error(error);
+    await stopAll();
+    process.exit(1);
+  });
+}
