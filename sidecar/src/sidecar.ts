@@ -53,7 +53,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const slots = new Slots(limits.slots, limits.queueMax);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
-  const llm = overrides.llm ?? createLlmProvider(config, log);
+  const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc() });
   const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log, lifecycle });
   const descriptor = describeAgent(
     agent,

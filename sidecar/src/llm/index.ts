@@ -1,23 +1,28 @@
-// Placeholder until the LLM adapter lands (owned by the LLM work; replace freely).
+/**
+ * @module
+ * Picks the model backend from the config: an OpenAI-compatible endpoint when
+ * `OPENAI_BASE_URL` is set, else the built-in offline model (and says so).
+ */
 import type { Logger } from 'pino';
 import type { SidecarConfig } from '../config.js';
-import { SidecarError } from '../errors.js';
+import { providerFromBackend } from './chat-backend.js';
 import type { LlmProvider } from './llm-client.js';
-import type { RunLlmAgent } from '../runtime/run-executor.js';
+import { OFFLINE_MODEL, OfflineBackend } from './offline-model.js';
+import { OpenAiBackend } from './openai-backend.js';
 
-export function createLlmProvider(_config: SidecarConfig, _log: Logger): LlmProvider {
-  const descriptor = { kind: 'none' as const, model: null, base_url: null };
-  return {
-    descriptor,
-    forRun: () => ({
-      provider: descriptor,
-      chat: async () => {
-        throw new SidecarError('upstream_error', 'no model is configured');
-      },
-    }),
-  };
+export { runLlmAgent } from './llm-agent.js';
+
+/** The model asked for when neither `--model` nor the agent names one. */
+export const FALLBACK_MODEL = 'gpt-4o-mini';
+
+export function createLlmProvider(config: SidecarConfig, log: Logger, hooks: { onRetry?: () => void } = {}): LlmProvider {
+  if (!config.openaiBaseUrl) {
+    log.info({ model: OFFLINE_MODEL }, 'no OPENAI_BASE_URL set: LLM agents answer with the built-in offline model');
+    return providerFromBackend(new OfflineBackend(), { fallback: OFFLINE_MODEL, forced: OFFLINE_MODEL });
+  }
+  const backend = new OpenAiBackend(
+    { baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey, maxRetries: config.llmMaxRetries, timeoutMs: config.maxTimeoutMs, ...(hooks.onRetry && { onRetry: hooks.onRetry }) },
+    config.model ?? FALLBACK_MODEL,
+  );
+  return providerFromBackend(backend, { forced: config.model, fallback: FALLBACK_MODEL });
 }
-
-export const runLlmAgent: RunLlmAgent = async () => {
-  throw new SidecarError('agent_error', 'LLM agents are not available in this build');
-};

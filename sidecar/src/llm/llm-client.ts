@@ -6,28 +6,54 @@
 import type { Logger } from 'pino';
 import type { ModelProvider, RunEventDraft, Usage } from '@squire/client/contract';
 
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string | null;
   tool_call_id?: string;
-  tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+  tool_calls?: ToolCall[];
+}
+
+/** A tool offered to the model, with its parameters as JSON Schema. */
+export interface ChatTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface ChatRequest {
   messages: ChatMessage[];
+  /** Overrides the configured model for this call. */
   model?: string;
+  tools?: ChatTool[];
+  /** Asks for JSON matching this schema (OpenAI `response_format: json_schema`). */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
   temperature?: number;
   maxTokens?: number;
+  /** Streams the answer and publishes each text piece as a `run.delta` event. @default false */
+  stream?: boolean;
 }
 
 export interface ChatResult {
   content: string | null;
+  toolCalls: ToolCall[];
+  finishReason: string | null;
   usage: Usage;
+  model: string;
 }
 
 export interface LlmClient {
   /** Which model answers, as published in the descriptor. */
   readonly provider: ModelProvider;
+  /**
+   * One chat completion. The run's signal aborts the upstream request.
+   * @throws {SidecarError} `rate_limited` (429, with the upstream Retry-After) or `upstream_error` (502)
+   */
   chat(request: ChatRequest): Promise<ChatResult>;
 }
 

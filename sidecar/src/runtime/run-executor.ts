@@ -6,7 +6,7 @@
  * Every failure leaves here as a `SidecarError` carrying the run id.
  */
 import type { Logger } from 'pino';
-import type { Usage } from '@squire/client/contract';
+import type { RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
 import type { AgentContext } from '../agent/agent-context.js';
@@ -18,7 +18,8 @@ import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
 
-export type RunLlmAgent = (definition: LlmAgentDefinition, ctx: AgentContext<unknown>) => Promise<unknown>;
+/** Runs a declarative LLM agent; `publish` puts tool calls and results on the run's event stream. */
+export type RunLlmAgent = (definition: LlmAgentDefinition, ctx: AgentContext<unknown>, publish: (event: RunEventDraft) => void) => Promise<unknown>;
 
 export interface SessionOpener {
   open(sessionId: string, signal: AbortSignal): Promise<SessionMemory & { release(): void }>;
@@ -176,7 +177,7 @@ export class RunExecutor {
     };
     lifecycle.started();
     const work = Promise.resolve()
-      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx) : agent.run(ctx)))
+      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event)) : agent.run(ctx)))
       .finally(() => {
         session.release?.();
         lifecycle.settled();

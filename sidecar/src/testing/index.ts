@@ -5,6 +5,8 @@
  * port, no process. Like `hono/testing`, shipped as `@squire/sidecar/testing`.
  */
 import pino from 'pino';
+
+export { startOpenAiTestServer, type OpenAiTestServer, type OpenAiTestServerOptions, type ScriptedReply, type RecordedChatRequest } from './openai-test-server.js';
 import { loadConfig } from '../config.js';
 import { createSidecar, type Sidecar } from '../sidecar.js';
 import type { AgentDefinition } from '../agent/define-agent.js';

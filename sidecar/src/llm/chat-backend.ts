@@ -1,0 +1,54 @@
+/**
+ * @module
+ * A model backend (the openai SDK against an endpoint, or the built-in
+ * offline model) and the provider that binds it to each run: the run's
+ * signal, its usage meter, its event stream and its trace context.
+ */
+import type { ModelProvider } from '@squire/client/contract';
+import type { ChatRequest, ChatResult, LlmClient, LlmProvider, LlmRunScope } from './llm-client.js';
+
+export interface CompletionContext {
+  signal: AbortSignal;
+  traceparent?: string | undefined;
+  /** Set when the caller wants the answer streamed: called with each text piece. */
+  onDelta?: ((text: string) => void) | undefined;
+}
+
+export interface ChatBackend {
+  readonly descriptor: ModelProvider;
+  complete(request: ChatRequest & { model: string }, context: CompletionContext): Promise<ChatResult>;
+  close?(): Promise<void>;
+}
+
+/**
+ * @param models.forced the sidecar's `--model`: wins over the agent's choice
+ * @param models.fallback used when neither the sidecar nor the agent names one
+ */
+export function providerFromBackend(backend: ChatBackend, models: { forced?: string | undefined; fallback: string }): LlmProvider {
+  return {
+    descriptor: backend.descriptor,
+    forRun(scope: LlmRunScope): LlmClient {
+      return {
+        provider: backend.descriptor,
+        async chat(request: ChatRequest): Promise<ChatResult> {
+          const result = await backend.complete(
+            { ...request, model: models.forced ?? request.model ?? models.fallback },
+            {
+              signal: scope.signal,
+              traceparent: scope.traceparent,
+              onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
+            },
+          );
+          scope.usage.add(result.usage);
+          return result;
+        },
+      };
+    },
+    ...(backend.close && { close: () => backend.close!() }),
+  };
+}
+
+/** Rough token count (≈ 4 characters a token), for the offline model and session windows. */
+export function approximateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
