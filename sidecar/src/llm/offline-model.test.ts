@@ -62,3 +62,11 @@ describe('sampleFromSchema', () => {
     expect(value).toEqual({ tags: ['a', 'a'], score: 5, when: '2026-01-01T00:00:00.000Z', maybe: 'hi.', nested: { ok: true } });
   });
 });
+
+describe('OfflineBackend without a fitting tool', () => {
+  it('answers directly when no tool shares a word with the question', async () => {
+    const result = await new OfflineBackend().complete({ model: 'm', messages: [{ role: 'user', content: 'What is 2+2?' }], tools: [weatherTool] }, { signal });
+    expect(result.toolCalls).toEqual([]);
+    expect(result.content).toBe('Offline answer to: What is 2+2?');
+  });
+});

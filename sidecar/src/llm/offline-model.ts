@@ -27,8 +27,8 @@ export class OfflineBackend implements ChatBackend {
     const inputTokens = approximateTokens(request.messages.map((message) => message.content ?? JSON.stringify(message.tool_calls ?? '')).join('\n'));
     const seed = digest(JSON.stringify(request.messages));
 
-    if (request.tools && request.tools.length > 0 && toolResults.length === 0) {
-      const tool = chooseTool(request.tools, userText);
+    const tool = toolResults.length === 0 ? chooseTool(request.tools ?? [], userText) : undefined;
+    if (tool) {
       const args = sampleFromSchema(tool.parameters, hintsFrom(userText, toolResults));
       const call = { id: `call_${seed.slice(0, 12)}`, type: 'function' as const, function: { name: tool.name, arguments: JSON.stringify(args) } };
       return result(null, [call], 'tool_calls', inputTokens, approximateTokens(call.function.arguments));
@@ -54,11 +54,21 @@ export class OfflineBackend implements ChatBackend {
   }
 }
 
-function chooseTool(tools: ChatTool[], text: string): ChatTool {
+/** The tool whose name or description shares the most words with the question; none if no word matches. */
+function chooseTool(tools: ChatTool[], text: string): ChatTool | undefined {
   const lower = text.toLowerCase();
   const score = (tool: ChatTool) =>
     [...tool.name.toLowerCase().split(/[_\W]+/), ...tool.description.toLowerCase().split(/\W+/)].filter((word) => word.length > 3 && lower.includes(word)).length;
-  return tools.reduce((best, tool) => (score(tool) > score(best) ? tool : best), tools[0]!);
+  let best: ChatTool | undefined;
+  let bestScore = 0;
+  for (const tool of tools) {
+    const value = score(tool);
+    if (value > bestScore) {
+      best = tool;
+      bestScore = value;
+    }
+  }
+  return best;
 }
 
 /** Values a schema sampler can use: a proper noun after in/for/at as a place, the first number, JSON fields of tool results. */
