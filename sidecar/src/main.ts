@@ -37,7 +37,13 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof AgentLoadError) return exitWithProblems(error.problems);
     throw error;
   }
-  const sidecar = createSidecar({ config, agent, log });
+  let sidecar;
+  try {
+    sidecar = createSidecar({ config, agent, log });
+  } catch (error) {
+    flushLogs(log);
+    return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot open the state in ${config.dataDir}: ${(error as Error).message}`]);
+  }
   const { app, lifecycle } = sidecar;
 
   let main: Listening;

@@ -20,6 +20,8 @@ import { Lifecycle } from './runtime/lifecycle.js';
 import { RunExecutor } from './runtime/run-executor.js';
 import type { LlmProvider } from './llm/llm-client.js';
 import { createLlmProvider, runLlmAgent } from './llm/index.js';
+import { SessionStore } from './session/session-store.js';
+import { sessionRoutes } from './routes/sessions.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -30,6 +32,7 @@ export interface Sidecar {
   executor: RunExecutor;
   metrics: SidecarMetrics;
   llm: LlmProvider;
+  sessions: SessionStore;
   log: Logger;
   /** Releases what the dependencies hold (model clients, databases). */
   close(): Promise<void>;
@@ -54,7 +57,14 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
   const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc() });
-  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, metrics, log, lifecycle });
+  const sessions = new SessionStore({
+    dataDir: config.dataDir,
+    maxMessages: config.sessionMaxMessages,
+    maxTokens: config.sessionMaxTokens,
+    ttlMs: config.sessionTtlMs,
+    log,
+  });
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
   const descriptor = describeAgent(
     agent,
     {
@@ -65,7 +75,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
       max_timeout_ms: limits.maxTimeoutMs,
     },
     llm.descriptor,
-    { backgroundRuns: false, sessions: false },
+    { backgroundRuns: false, sessions: true },
   );
   const app = createApp({
     descriptor,
@@ -78,6 +88,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
+    routes: [sessionRoutes(sessions)],
   });
   return {
     app,
@@ -88,9 +99,11 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     executor,
     metrics,
     llm,
+    sessions,
     log,
     close: async () => {
       await llm.close?.();
+      sessions.close();
     },
   };
 }

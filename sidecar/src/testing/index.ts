@@ -4,6 +4,9 @@
  * in-process around an agent definition, driven with `app.request()` — no
  * port, no process. Like `hono/testing`, shipped as `@squire/sidecar/testing`.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 
 export { startOpenAiTestServer, type OpenAiTestServer, type OpenAiTestServerOptions, type ScriptedReply, type RecordedChatRequest } from './openai-test-server.js';
@@ -21,7 +24,9 @@ export interface TestSidecarOptions {
 
 /** A ready sidecar app around `agent`, with a silent logger and the config defaults. */
 export function createTestSidecar(agent: AgentDefinition, options: TestSidecarOptions = {}): Sidecar {
-  const loaded = loadConfig(['--agent', '(in-process)', ...(options.args ?? [])], options.env ?? {});
+  // A fresh data dir per sidecar, so in-process tests never share state.
+  const dataDir = mkdtempSync(join(tmpdir(), 'squire-test-'));
+  const loaded = loadConfig(['--agent', '(in-process)', '--data-dir', dataDir, ...(options.args ?? [])], options.env ?? {});
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.problems.join('; ')}`);
   const sidecar = createSidecar({ config: loaded.config, agent, log: pino({ level: 'silent' }), ...(options.llm && { llm: options.llm }) });
   sidecar.lifecycle.markReady();
