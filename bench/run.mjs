@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@squire/client';
+import { startOpenAiTestServer } from '@squire/sidecar/testing';
+import OpenAI from 'openai';
 import { HAS_TASKSET, ROOT, rssMiB, sidecarArgs, startServer, stopAll } from './lib/processes.mjs';
 import { endpointPool, rawInvoke, sequentialLatency, summary, throughput } from './lib/measure.mjs';
 
@@ -236,6 +238,53 @@ async function overloadBench() {
   });
 }
 
+async function streamingBench() {
+  // One model call per run (no tool fits the question), streamed in 8 chunks.
+  const content = JSON.stringify({ answer: 'a streamed answer of a few words', city: null, temperature_c: null });
+  const model = await startOpenAiTestServer({ fallback: { kind: 'text', content, chunks: 8 }, chunkDelayMs: 1 });
+  try {
+    const direct = new OpenAI({ baseURL: model.baseURL, apiKey: 'bench', maxRetries: 0 });
+    const firstChunk = async () => {
+      const started = performance.now();
+      const stream = await direct.chat.completions.create({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+      let first;
+      for await (const chunk of stream) if (first === undefined && chunk.choices[0]?.delta.content) first = performance.now() - started;
+      return first;
+    };
+    const subject = [];
+    const floor = [];
+    await withServer(sidecarArgs('assistant'), { env: { OPENAI_BASE_URL: model.baseURL } }, async (s) => {
+      const client = createClient({ sidecars: { assistant: s.address } });
+      const agent = client.agent('assistant');
+      const firstDelta = async () => {
+        const started = performance.now();
+        let first;
+        for await (const event of agent.stream({ question: 'hello' })) if (first === undefined && event.type === 'run.delta') first = performance.now() - started;
+        return first;
+      };
+      for (let i = 0; i < 30; i += 1) {
+        await firstChunk();
+        await firstDelta();
+      }
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const a = [];
+        const b = [];
+        for (let i = 0; i < 100; i += 1) {
+          b.push(await firstChunk());
+          a.push(await firstDelta());
+        }
+        subject.push(summary(a).median);
+        floor.push(summary(b).median);
+      }
+      await client.close();
+    });
+    record('7. streaming', 'time to first delta via SDK → sidecar vs openai SDK → model server', 'ms', subject, floor);
+    record('7. streaming', 'added by the sidecar at p50', 'ms', subject.map((value, i) => value - floor[i]), undefined, { label: '≤ 2 ms', value: 2 }, 'lower');
+  } finally {
+    await model.close();
+  }
+}
+
 function notMeasured(group, metric, why) {
   rows.push({ group, metric, unit: '', subject: undefined, note: why });
   console.log(`${group} | ${metric}: not measured (${why})`);
@@ -245,14 +294,19 @@ async function main() {
   const started = Date.now();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${HAS_TASKSET ? ', servers on core 0 and load on core 1' : ', unpinned (no taskset)'}`;
   console.log(`machine: ${machine}\nrounds: ${ROUNDS}\n`);
-  await callOverhead();
-  await throughputBench();
-  await memoryBench();
-  await coldStart();
-  await fanOutBench();
-  notMeasured('6. durable runs', 'acknowledged background runs/s, resume of 10,000 queued runs', 'background runs are not built yet');
-  notMeasured('7. streaming', 'time to first delta through the sidecar vs the model server', 'the LLM adapter is not built yet');
-  await overloadBench();
+  const benches = [
+    ['1', callOverhead],
+    ['2', throughputBench],
+    ['3', memoryBench],
+    ['4', coldStart],
+    ['5', fanOutBench],
+    ['6', async () => notMeasured('6. durable runs', 'acknowledged background runs/s, resume of 10,000 queued runs', 'background runs are not built yet')],
+    ['7', streamingBench],
+    ['8', overloadBench],
+  ];
+  // SQUIRE_BENCH_ONLY=1,7 runs a subset while working on one figure.
+  const only = process.env.SQUIRE_BENCH_ONLY?.split(',').map((item) => item.trim());
+  for (const [id, bench] of benches) if (!only || only.includes(id)) await bench();
   await stopAll();
   writeResults(machine, Date.now() - started);
 }
