@@ -18,6 +18,7 @@ import { hostCheck } from './middleware/host-check.js';
 import { bearerAuth } from './middleware/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
+import type { IdempotentCalls } from './runs/idempotency.js';
 
 export interface AppDeps {
   descriptor: AgentDescriptor;
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** Route groups of other features (background runs, sessions), mounted after auth. */
   routes?: ReadonlyArray<Hono<SidecarEnv> | Hono>;
   heartbeatMs?: number;
+  /** Idempotency-Key support on POST /v1/invoke. */
+  idempotency?: IdempotentCalls;
 }
 
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
@@ -55,7 +58,16 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
   });
-  app.route('/', invokeRoutes({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, ...(deps.heartbeatMs !== undefined && { heartbeatMs: deps.heartbeatMs }) }));
+  app.route(
+    '/',
+    invokeRoutes({
+      executor: deps.executor,
+      lifecycle: deps.lifecycle,
+      limits: deps.limits,
+      idempotency: deps.idempotency,
+      ...(deps.heartbeatMs !== undefined && { heartbeatMs: deps.heartbeatMs }),
+    }),
+  );
   for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
 
   app.notFound((c) => {

@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot open the state in ${config.dataDir}: ${(error as Error).message}`]);
   }
   const { app, lifecycle } = sidecar;
+  sidecar.runs.start();
 
   let main: Listening;
   let health: Listening | undefined;
@@ -74,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
     }
     stopping = true;
     lifecycle.startDrain();
+    sidecar.runs.stopAccepting();
     log.info({ signal, inFlight: lifecycle.inFlight, graceMs: config.graceMs }, 'draining');
     // Keep listening while draining: probes must see 503 and callers a clean
     // `draining` answer (with Connection: close) rather than a refused connection.

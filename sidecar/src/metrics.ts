@@ -14,9 +14,11 @@ export interface SidecarMetrics {
   readonly runDuration: Histogram<'status'>;
   readonly llmTokens: Counter<'kind'>;
   readonly llmRetries: Counter;
+  /** Publishes the number of background runs waiting on disk. */
+  trackQueuedRuns(depth: () => number): void;
 }
 
-export function createMetrics(agent: { name: string; version: string }, slots: Slots, extraGauges: { queueDepth?: () => number } = {}): SidecarMetrics {
+export function createMetrics(agent: { name: string; version: string }, slots: Slots): SidecarMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ agent: agent.name, agent_version: agent.version });
   collectDefaultMetrics({ register: registry, prefix: 'squire_process_' });
@@ -29,13 +31,12 @@ export function createMetrics(agent: { name: string; version: string }, slots: S
     runDuration: new Histogram({ name: 'squire_run_duration_seconds', help: 'Agent run time, excluding the wait for a slot', labelNames: ['status'], buckets: latencyBuckets, registers: [registry] }),
     llmTokens: new Counter({ name: 'squire_llm_tokens_total', help: 'LLM tokens by kind (input, output)', labelNames: ['kind'], registers: [registry] }),
     llmRetries: new Counter({ name: 'squire_llm_retries_total', help: 'Retries of LLM calls made by the model client', registers: [registry] }),
+    trackQueuedRuns(depth) {
+      new Gauge({ name: 'squire_runs_queued', help: 'Background runs queued on disk', registers: [registry], collect() { this.set(depth()); } });
+    },
   };
   new Gauge({ name: 'squire_slots_in_use', help: 'Runs executing now', registers: [registry], collect() { this.set(slots.used); } });
   new Gauge({ name: 'squire_slots_total', help: 'Configured slots', registers: [registry], collect() { this.set(slots.capacity); } });
   new Gauge({ name: 'squire_queue_depth', help: 'Sync invokes waiting for a slot', registers: [registry], collect() { this.set(slots.queued); } });
-  if (extraGauges.queueDepth) {
-    const depth = extraGauges.queueDepth;
-    new Gauge({ name: 'squire_runs_queued', help: 'Background runs queued on disk', registers: [registry], collect() { this.set(depth()); } });
-  }
   return metrics;
 }

@@ -21,6 +21,10 @@ import { RunExecutor } from './runtime/run-executor.js';
 import type { LlmProvider } from './llm/llm-client.js';
 import { createLlmProvider, runLlmAgent } from './llm/index.js';
 import { SessionStore } from './session/session-store.js';
+import { RunStore } from './store/run-store.js';
+import { IdempotentCalls } from './runs/idempotency.js';
+import { BackgroundRuns } from './runs/background-runs.js';
+import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
 
 export interface Sidecar {
@@ -33,6 +37,7 @@ export interface Sidecar {
   metrics: SidecarMetrics;
   llm: LlmProvider;
   sessions: SessionStore;
+  runs: BackgroundRuns;
   log: Logger;
   /** Releases what the dependencies hold (model clients, databases). */
   close(): Promise<void>;
@@ -65,6 +70,14 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     log,
   });
   const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
+  const runStore = new RunStore(config.dataDir);
+  const runs = new BackgroundRuns(runStore, executor, slots, lifecycle, log, {
+    maxQueued: config.runsMaxQueued,
+    maxAttempts: config.maxAttempts,
+    retentionMs: config.runRetentionMs,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+  });
+  metrics.trackQueuedRuns(() => runs.queued);
   const descriptor = describeAgent(
     agent,
     {
@@ -75,7 +88,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
       max_timeout_ms: limits.maxTimeoutMs,
     },
     llm.descriptor,
-    { backgroundRuns: false, sessions: true },
+    { backgroundRuns: true, sessions: true },
   );
   const app = createApp({
     descriptor,
@@ -88,7 +101,16 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
-    routes: [sessionRoutes(sessions)],
+    idempotency: new IdempotentCalls(runStore, config.idempotencyTtlMs),
+    routes: [
+      sessionRoutes(sessions),
+      runRoutes({
+        runs,
+        executor,
+        lifecycle,
+        limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
+      }),
+    ],
   });
   return {
     app,
@@ -100,10 +122,13 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     metrics,
     llm,
     sessions,
+    runs,
     log,
     close: async () => {
+      runs.close();
       await llm.close?.();
       sessions.close();
+      runStore.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { HEADERS, InvokeRequestSchema, type RunEvent } from '@squire/client/contract';
+import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
@@ -15,6 +15,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { newRunId } from '../runtime/ids.js';
 import { readJsonBody } from './read-json-body.js';
+import { bodyHash, validateIdempotencyKey, type IdempotentCalls, type KeyedAnswer } from '../runs/idempotency.js';
 import { requestHeader } from '../middleware/request-header.js';
 
 export interface InvokeDeps {
@@ -23,10 +24,16 @@ export interface InvokeDeps {
   limits: DeadlineLimits & { maxBodyBytes: number };
   /** Milliseconds between SSE heartbeat comments. @default 15000 */
   heartbeatMs?: number;
+  /** Idempotency-Key support; without it the header is ignored. */
+  idempotency?: IdempotentCalls | undefined;
 }
 
 /** A validated invoke, ready to run. */
 export interface ParsedInvoke {
+  /** The whole body as sent (for idempotency hashing). */
+  body: unknown;
+  /** `input` as sent, before the schema's transforms (what a background run stores). */
+  rawInput: unknown;
   input: unknown;
   sessionId: string | undefined;
   metadata: Record<string, string>;
@@ -49,6 +56,8 @@ export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor,
     });
   }
   return {
+    body,
+    rawInput: envelope.data.input,
     input: executor.validateInput(envelope.data.input),
     sessionId: envelope.data.session_id,
     metadata: envelope.data.metadata ?? {},
@@ -82,8 +91,6 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
     const parsed = await parseInvoke(c, deps.executor, deps.limits);
     const runId = newRunId();
     c.set('runId', runId);
-    c.header(HEADERS.runId, runId);
-    const done = deps.lifecycle.track();
     const request = {
       runId,
       input: parsed.input,
@@ -96,7 +103,26 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
       logBindings: c.get('logBindings'),
       traceparent: requestHeader(c, HEADERS.traceparent),
     };
-    if (wantsEventStream(requestHeader(c, 'accept'))) {
+    const streaming = wantsEventStream(requestHeader(c, 'accept'));
+    const key = requestHeader(c, HEADERS.idempotencyKey);
+    if (key !== undefined && deps.idempotency && !streaming) {
+      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, async () => {
+        const done = deps.lifecycle.track();
+        try {
+          // No caller-gone abort: the caller's retry with the same key joins this run.
+          const outcome = await deps.executor.execute({ ...request, signals: [] });
+          return { status: 200, body: JSON.stringify(invokeResult(runId, outcome)), contentType: 'application/json', runId, keep: true };
+        } catch (error) {
+          const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
+          return { status: failure.status, body: JSON.stringify(failure.toProblem()), contentType: PROBLEM_CONTENT_TYPE, retryAfter: failure.retryAfter, runId, keep: !failure.retryable };
+        } finally {
+          done();
+        }
+      });
+    }
+    c.header(HEADERS.runId, runId);
+    const done = deps.lifecycle.track();
+    if (streaming) {
       return streamRun(c, deps, request, done);
     }
     try {
@@ -107,6 +133,16 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
     }
   });
   return app;
+}
+
+async function keyedInvoke(c: Context<SidecarEnv>, idempotency: IdempotentCalls, key: string, body: unknown, execute: () => Promise<KeyedAnswer>): Promise<Response> {
+  const { answer, replayed } = await idempotency.run('invoke', key, bodyHash(body), execute);
+  if (answer.runId) c.set('runId', answer.runId);
+  const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': c.get('reqId') };
+  if (answer.runId) headers[HEADERS.runId] = answer.runId;
+  if (replayed) headers[HEADERS.idempotentReplayed] = 'true';
+  if (answer.retryAfter !== undefined) headers[HEADERS.retryAfter] = String(Math.max(1, Math.ceil(answer.retryAfter)));
+  return new Response(answer.body, { status: answer.status, headers });
 }
 
 function wantsEventStream(accept: string | undefined): boolean {

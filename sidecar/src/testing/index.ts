@@ -29,6 +29,7 @@ export function createTestSidecar(agent: AgentDefinition, options: TestSidecarOp
   const loaded = loadConfig(['--agent', '(in-process)', '--data-dir', dataDir, ...(options.args ?? [])], options.env ?? {});
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.problems.join('; ')}`);
   const sidecar = createSidecar({ config: loaded.config, agent, log: pino({ level: 'silent' }), ...(options.llm && { llm: options.llm }) });
+  sidecar.runs.start();
   sidecar.lifecycle.markReady();
   return sidecar;
 }

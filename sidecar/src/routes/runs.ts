@@ -1,0 +1,121 @@
+/**
+ * @module
+ * Durable background runs: `POST /v1/runs` (202 once on disk), `GET
+ * /v1/runs/{id}`, `GET /v1/runs` (status filter, cursor), `POST
+ * /v1/runs/{id}/cancel` (idempotent) and `GET /v1/runs/{id}/events` (SSE,
+ * replayed after `Last-Event-ID`, then live until the run ends).
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { HEADERS, RUN_STATUSES, type RunStatus } from '@squire/client/contract';
+import { SidecarError } from '../errors.js';
+import type { SidecarEnv } from '../app-env.js';
+import type { Lifecycle } from '../runtime/lifecycle.js';
+import type { RunExecutor } from '../runtime/run-executor.js';
+import type { BackgroundRuns } from '../runs/background-runs.js';
+import { bodyHash, validateIdempotencyKey } from '../runs/idempotency.js';
+import { requestHeader } from '../middleware/request-header.js';
+import { parseInvoke, type InvokeDeps } from './invoke.js';
+
+export interface RunRoutesDeps {
+  runs: BackgroundRuns;
+  executor: RunExecutor;
+  lifecycle: Lifecycle;
+  limits: InvokeDeps['limits'];
+  heartbeatMs?: number;
+}
+
+const MAX_PAGE = 500;
+
+export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
+  const app = new Hono<SidecarEnv>();
+
+  app.post('/v1/runs', async (c) => {
+    deps.lifecycle.assertAcceptingWork();
+    const parsed = await parseInvoke(c, deps.executor, deps.limits);
+    const key = requestHeader(c, HEADERS.idempotencyKey);
+    const { runId, replayed } = await deps.runs.submit({
+      input: parsed.rawInput,
+      sessionId: parsed.sessionId,
+      metadata: parsed.metadata,
+      timeoutMs: parsed.timeoutMs,
+      idempotency: key !== undefined ? { key: validateIdempotencyKey(key), hash: bodyHash(parsed.body) } : undefined,
+    });
+    c.set('runId', runId);
+    c.header('location', `/v1/runs/${runId}`);
+    c.header(HEADERS.runId, runId);
+    if (replayed) c.header(HEADERS.idempotentReplayed, 'true');
+    const status = replayed ? (deps.runs.get(runId)?.status ?? 'queued') : 'queued';
+    return c.json({ run_id: runId, status }, 202);
+  });
+
+  app.get('/v1/runs', (c) => {
+    const status = c.req.query('status');
+    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
+      throw new SidecarError('invalid_request', `status must be one of ${RUN_STATUSES.join(', ')}`);
+    }
+    const limitText = c.req.query('limit') ?? '50';
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new SidecarError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE}`);
+    const after = decodeCursor(c.req.query('cursor'));
+    const page = deps.runs.list({ status: status as RunStatus | undefined, limit: limit + 1, after });
+    const data = page.slice(0, limit);
+    const last = data[data.length - 1];
+    return c.json({ data, next_cursor: page.length > limit && last ? encodeCursor(Date.parse(last.created_at), last.run_id) : null });
+  });
+
+  app.get('/v1/runs/:id', (c) => {
+    const record = deps.runs.get(c.req.param('id'));
+    if (!record) throw new SidecarError('not_found', `no run "${c.req.param('id')}"`);
+    return c.json(record);
+  });
+
+  app.post('/v1/runs/:id/cancel', async (c) => c.json(await deps.runs.cancel(c.req.param('id'))));
+
+  app.get('/v1/runs/:id/events', (c) => {
+    const runId = c.req.param('id');
+    if (!deps.runs.get(runId)) throw new SidecarError('not_found', `no run "${runId}"`);
+    const resumeFrom = requestHeader(c, HEADERS.lastEventId) ?? c.req.query('last_event_id') ?? '0';
+    if (!/^\d{1,12}$/.test(resumeFrom)) throw new SidecarError('invalid_request', 'Last-Event-ID must be the numeric id of an event of this run');
+    return streamSSE(c, async (stream) => {
+      let writes = Promise.resolve();
+      let resolveEnd!: () => void;
+      const ended = new Promise<void>((resolve) => (resolveEnd = resolve));
+      const stop = deps.runs.follow(
+        runId,
+        Number(resumeFrom),
+        (event) => {
+          writes = writes.then(() => stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
+        },
+        () => resolveEnd(),
+      );
+      stream.onAbort(() => {
+        stop();
+        resolveEnd();
+      });
+      const heartbeat = setInterval(() => {
+        writes = writes.then(() => stream.write(': ping\n\n')).then(() => undefined).catch(() => undefined);
+      }, deps.heartbeatMs ?? 15_000);
+      await ended;
+      clearInterval(heartbeat);
+      await writes;
+    });
+  });
+
+  return app;
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: number; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw new SidecarError('invalid_request', 'cursor is not one this sidecar issued');
+}
