@@ -4,7 +4,8 @@
  * output), `stream` (the run's events), `describe` (its descriptor).
  */
 import type { z } from 'zod';
-import { AgentDescriptorSchema, InvokeResultSchema, type AgentDescriptor, type InvokeResult } from './contract/index.js';
+import { AgentDescriptorSchema, CreateRunResponseSchema, InvokeResultSchema, type AgentDescriptor, type InvokeResult, type RunList, type RunStatus } from './contract/index.js';
+import { RunHandle, listRuns } from './run-handle.js';
 import { ProtocolError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { RunStream, type RunStreamOptions } from './streaming/run-stream.js';
@@ -52,6 +53,27 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
   stream(input: TInput, options: CallOptions & RunStreamOptions = {}): RunStream<TOutput> {
     const opening = this.channel.open({ method: 'POST', path: '/v1/invoke', body: invokeBody(input, options), accept: 'text/event-stream', idempotent: false }, options);
     return new RunStream(opening, { sidecar: this.name, endpoint: this.channel.config.url }, options, (output) => this.parseOutput(output));
+  }
+
+  /**
+   * Starts a durable background run; resolves once the sidecar has it on
+   * disk. Retried safely with one idempotency key per call.
+   */
+  async submit(input: TInput, options: CallOptions = {}): Promise<RunHandle<TOutput>> {
+    const result = await this.channel.call({ method: 'POST', path: '/v1/runs', body: invokeBody(input, options), idempotent: false }, options);
+    const parsed = CreateRunResponseSchema.safeParse(parseJson(result.text, this.channel));
+    if (!parsed.success) throw new ProtocolError(`sidecar "${this.name}" answered 202 without a run id`, { sidecar: this.name, cause: parsed.error });
+    return new RunHandle<TOutput>(parsed.data.run_id, this.channel);
+  }
+
+  /** A handle on a background run started earlier (e.g. by another process). */
+  run(runId: string): RunHandle<TOutput> {
+    return new RunHandle<TOutput>(runId, this.channel);
+  }
+
+  /** Background runs, newest first. */
+  runs(query: { status?: RunStatus; limit?: number; cursor?: string } = {}, options: CallOptions = {}): Promise<RunList> {
+    return listRuns(this.channel, query, options);
   }
 
   /** The sidecar's descriptor: name, version, schemas, limits, model provider. */

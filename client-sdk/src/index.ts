@@ -15,5 +15,6 @@ export type { ClientEvents, ClientEventName } from './events.js';
 export type { SidecarStats } from './transport/sidecar-channel.js';
 export type { BreakerState } from './policies/circuit-breaker.js';
 export { RunStream, type RunStreamOptions } from './streaming/run-stream.js';
+export { RunHandle, type WaitOptions } from './run-handle.js';
 export { SseDecoder, type ServerSentEvent } from './streaming/sse-decoder.js';
 export type { FanOutBranch, FanOutOptions, FanOutResult, FanOutStrategy, BranchResult, PipelineStep, PipelineResult } from './fan-out.js';
