@@ -32,7 +32,10 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
    * @throws {SquireError} a subclass per failure (see the errors table)
    */
   async invoke(input: TInput, options: CallOptions = {}): Promise<InvokeResult<TOutput>> {
-    const result = await this.channel.call({ method: 'POST', path: '/v1/invoke', body: invokeBody(input, options), idempotent: false }, options);
+    const started = performance.now();
+    const body = invokeBody(input, options);
+    const result = await this.channel.call({ method: 'POST', path: '/v1/invoke', body, idempotent: false }, options);
+    this.channel.mirror(body, result.text, performance.now() - started);
     const parsed = InvokeResultSchema.safeParse(parseJson(result.text, this.channel));
     if (!parsed.success) {
       throw new ProtocolError(`sidecar "${this.name}" answered 200 with a body that is not an invoke result`, { sidecar: this.name, endpoint: this.channel.config.url, cause: parsed.error });

@@ -12,6 +12,9 @@ import { ClientEventBus, type ClientEventName, type ClientEvents } from './event
 import { fanOut, pipeline, type FanOutBranch, type FanOutOptions, type FanOutResult, type PipelineResult, type PipelineStep } from './fan-out.js';
 import { resolveOptions, type CallOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { SidecarChannel, type SidecarStats } from './transport/sidecar-channel.js';
+import { cutover, startRollout, type Rollout, type RolloutOptions } from './swap/rollout.js';
+import { discoverByDns, watchEndpointsFile, type DnsDiscoveryOptions } from './swap/discovery.js';
+import type { EndpointSpec } from './options.js';
 
 export class SquireClient {
   private readonly channels = new Map<string, SidecarChannel>();
@@ -70,6 +73,34 @@ export class SquireClient {
     return pipeline((agent, stepInput, callOptions) => this.invoke(agent, stepInput, callOptions), steps, input, options);
   }
 
+  /** Replaces the replicas of a sidecar at run time; calls in flight finish where they are. */
+  setEndpoints(name: string, endpoints: ReadonlyArray<string | { url: string; weight?: number }>): void {
+    this.channel(name).setEndpoints(normalise(endpoints));
+  }
+
+  /** Keeps endpoints in step with a JSON file (`{ "<sidecar>": [url | {url, weight}] }`); returns a stop function. */
+  watchEndpointsFile(path: string): () => void {
+    return watchEndpointsFile(path, (name, endpoints) => {
+      if (this.channels.has(name)) this.channel(name).setEndpoints(endpoints);
+    }, this.options.logger);
+  }
+
+  /** Keeps a sidecar's endpoints in step with DNS (A/AAAA or SRV); returns a stop function. */
+  discoverByDns(name: string, options: DnsDiscoveryOptions): () => void {
+    const channel = this.channel(name);
+    return discoverByDns(options, (endpoints) => channel.setEndpoints(endpoints), this.options.logger);
+  }
+
+  /** Shifts traffic to a canary step by step, rolling back on its own past the bounds. */
+  rollout(name: string, options: RolloutOptions): Rollout {
+    return startRollout(this.channel(name), this.events, options);
+  }
+
+  /** Blue/green: once `next` is ready, all traffic goes there and the old replicas drain. */
+  cutover(name: string, next: string, options: { readyTimeoutMs?: number } = {}): Promise<void> {
+    return cutover(this.channel(name), next, options);
+  }
+
   on<K extends ClientEventName>(name: K, listener: (event: ClientEvents[K]) => void): () => void {
     return this.events.on(name, listener);
   }
@@ -105,4 +136,8 @@ export class SquireClient {
  */
 export function createClient(options: ClientOptions): SquireClient {
   return new SquireClient(options);
+}
+
+function normalise(endpoints: ReadonlyArray<string | { url: string; weight?: number }>): EndpointSpec[] {
+  return endpoints.map((item) => (typeof item === 'string' ? { url: item, weight: 1 } : { url: item.url, weight: item.weight ?? 1 }));
 }

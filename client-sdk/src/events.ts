@@ -14,6 +14,8 @@ export interface ClientEvents {
   response: { sidecar: string; endpoint: string; status: number; attempt: number; durationMs: number };
   retry: { sidecar: string; endpoint: string; attempt: number; delayMs: number; error: SquireError };
   breaker: { sidecar: string; endpoint: string; state: BreakerState['state']; previous: BreakerState['state'] };
+  rollout: { sidecar: string; canary: string; state: 'step' | 'completed' | 'rolled_back'; step: number; percent: number; reason?: string };
+  shadow: { sidecar: string; endpoint: string; match: boolean; primaryMs: number; shadowMs: number; error?: string };
 }
 
 export type ClientEventName = keyof ClientEvents;
@@ -23,6 +25,8 @@ const channels = {
   response: diagnostics.channel('squire:client:response'),
   retry: diagnostics.channel('squire:client:retry'),
   breaker: diagnostics.channel('squire:client:breaker'),
+  rollout: diagnostics.channel('squire:client:rollout'),
+  shadow: diagnostics.channel('squire:client:shadow'),
 } as const;
 
 export class ClientEventBus {
@@ -31,6 +35,8 @@ export class ClientEventBus {
     response: new Set(),
     retry: new Set(),
     breaker: new Set(),
+    rollout: new Set(),
+    shadow: new Set(),
   };
 
   on<K extends ClientEventName>(name: K, listener: (event: ClientEvents[K]) => void): () => void {

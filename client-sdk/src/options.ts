@@ -4,6 +4,7 @@
  * once at construction. Per-call options override per-sidecar options, which
  * override client options, which override `DEFAULT_CLIENT_OPTIONS`.
  */
+import semver from 'semver';
 import { z } from 'zod';
 import { SquireConfigError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -55,9 +56,24 @@ export interface SidecarPolicyOptions {
   headers?: Record<string, string> | undefined;
 }
 
-export interface SidecarEntry extends Partial<SidecarPolicyOptions> {
-  /** `http://host:port`, `https://…` or `unix:/path/to.sock`. */
+/** One replica and its share of the traffic. */
+export interface EndpointSpec {
   url: string;
+  /** Relative weight; 0 keeps it configured but out of rotation. @default 1 */
+  weight: number;
+}
+
+export interface SidecarEntry extends Partial<SidecarPolicyOptions> {
+  /** `http://host:port`, `https://…` or `unix:/path/to.sock`. Either this or `endpoints`. */
+  url?: string;
+  /** Several replicas of the agent, balanced by weighted power-of-two-choices. */
+  endpoints?: Array<string | { url: string; weight?: number }>;
+  /** A semver range the agent's version must satisfy; other replicas get no traffic. */
+  versionRange?: string;
+  /** Milliseconds between active `/readyz` checks of every replica; 0 turns them off. @default 0 */
+  healthCheckIntervalMs?: number;
+  /** Mirrors a share of calls to another endpoint off the caller's path and compares the answers. */
+  shadow?: { url: string; percent: number };
 }
 
 export interface ClientOptions extends Partial<SidecarPolicyOptions> {
@@ -128,17 +144,27 @@ const EndpointSchema = z.string().refine((value) => parseEndpointSafe(value) !==
   message: 'must be http://host:port, https://host:port or unix:/absolute/path.sock',
 });
 
+const EntrySchema = PolicySchema.extend({
+  url: EndpointSchema.optional(),
+  endpoints: z.array(z.union([EndpointSchema, z.strictObject({ url: EndpointSchema, weight: z.number().min(0).optional() })])).optional(),
+  versionRange: z.string().refine((range) => semver.validRange(range) !== null, { message: 'must be a semver range such as ^1.2.0' }).optional(),
+  healthCheckIntervalMs: z.number().int().nonnegative().optional(),
+  shadow: z.strictObject({ url: EndpointSchema, percent: z.number().min(0).max(100) }).optional(),
+}).refine((entry) => (entry.url === undefined) !== (entry.endpoints === undefined), { message: 'give either url or endpoints' });
+
 const ClientOptionsSchema = PolicySchema.extend({
-  sidecars: z.record(
-    z.string().min(1),
-    z.union([EndpointSchema, PolicySchema.extend({ url: EndpointSchema })]),
-  ),
+  sidecars: z.record(z.string().min(1), z.union([EndpointSchema, EntrySchema])),
   logger: z.any().optional(),
 });
 
 export interface ResolvedSidecar extends SidecarPolicyOptions {
   name: string;
+  /** The first endpoint, for messages. */
   url: string;
+  endpoints: EndpointSpec[];
+  versionRange: string | undefined;
+  healthCheckIntervalMs: number;
+  shadow: { url: string; percent: number } | undefined;
 }
 
 export interface ResolvedClientOptions {
@@ -171,8 +197,22 @@ export function resolveOptions(options: ClientOptions): ResolvedClientOptions {
   const defaults: SidecarPolicyOptions = Object.freeze({ ...DEFAULT_CLIENT_OPTIONS, ...definedOnly(clientPolicies) });
   const resolved = new Map<string, Readonly<ResolvedSidecar>>();
   for (const [name, entry] of Object.entries(sidecars)) {
-    const own = typeof entry === 'string' ? { url: entry } : entry;
-    resolved.set(name, Object.freeze({ ...defaults, ...definedOnly(own), name, url: own.url }));
+    const own: SidecarEntry = typeof entry === 'string' ? { url: entry } : entry;
+    const { url, endpoints, versionRange, healthCheckIntervalMs, shadow, ...policies } = own;
+    const specs = endpoints ? endpoints.map((item) => (typeof item === 'string' ? { url: item, weight: 1 } : { url: item.url, weight: item.weight ?? 1 })) : [{ url: url!, weight: 1 }];
+    resolved.set(
+      name,
+      Object.freeze({
+        ...defaults,
+        ...definedOnly(policies),
+        name,
+        url: specs[0]?.url ?? '',
+        endpoints: specs,
+        versionRange,
+        healthCheckIntervalMs: healthCheckIntervalMs ?? 0,
+        shadow,
+      }),
+    );
   }
   return { sidecars: resolved, defaults, logger };
 }

@@ -6,26 +6,27 @@
  * reused, budget permitting, never past the deadline). A dead or hung sidecar
  * only ever holds its own pool, breaker and in-flight places.
  */
-import { randomUUID } from 'node:crypto';
-import { Pool, type Dispatcher } from 'undici';
-import { HEADERS } from '../contract/index.js';
-import type {
-  SquireError} from '../errors.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import semver from 'semver';
+import { AgentDescriptorSchema, CONTRACT_VERSION, HEADERS } from '../contract/index.js';
 import {
   AbortError,
   CircuitOpenError,
   ConnectionError,
   OverloadedError,
+  SquireConfigError,
   TimeoutError,
   fromResponse,
   isSquireError,
+  type SquireError,
 } from '../errors.js';
 import type { ClientEventBus } from '../events.js';
 import type { Logger } from '../logger.js';
-import { parseEndpointSafe, type CallOptions, type ResolvedSidecar } from '../options.js';
-import { Bulkhead } from '../policies/bulkhead.js';
-import { CircuitBreaker, type BreakerState } from '../policies/circuit-breaker.js';
+import { parseEndpointSafe, type CallOptions, type EndpointSpec, type ResolvedSidecar } from '../options.js';
+import type { BreakerState } from '../policies/circuit-breaker.js';
 import { RetryBudget } from '../policies/retry-budget.js';
+import { Endpoint, type EndpointStats } from './endpoint.js';
 import { fullJitterBackoff, parseRetryAfter } from '../policies/backoff.js';
 import { LatencyReservoir } from './latency-reservoir.js';
 
@@ -57,7 +58,9 @@ export interface OpenResult {
 }
 
 export interface SidecarStats {
+  /** The first endpoint (the only one for a single-endpoint sidecar). */
   endpoint: string;
+  endpoints: EndpointStats[];
   inFlight: number;
   queued: number;
   calls: number;
@@ -72,37 +75,86 @@ export interface SidecarStats {
 const SIDECAR_DEADLINE_MARGIN = 0.05;
 
 export class SidecarChannel {
-  readonly pool: Pool;
-  readonly breaker: CircuitBreaker;
-  readonly bulkhead: Bulkhead;
   readonly budget: RetryBudget;
+  private endpoints: Endpoint[] = [];
   private readonly latency = new LatencyReservoir(512);
   private counters = { calls: 0, successes: 0, failures: 0, retries: 0 };
+  private healthTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: Readonly<ResolvedSidecar>,
     private readonly events: ClientEventBus,
     private readonly logger: Logger | undefined,
   ) {
-    const endpoint = parseEndpointSafe(config.url)!;
-    this.pool = new Pool(endpoint.origin, {
-      connections: config.connections,
-      keepAliveTimeout: config.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: config.keepAliveTimeoutMs,
-      connect: { timeout: config.connectTimeoutMs, ...(endpoint.socketPath && { socketPath: endpoint.socketPath }) },
-      // Per-request timeouts are set from the call's remaining budget.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    this.breaker = new CircuitBreaker(
-      { failureThreshold: config.breakerFailureThreshold, cooldownMs: config.breakerCooldownMs },
-      (state, previous) => {
-        this.logger?.warn({ sidecar: config.name, endpoint: config.url, state: state.state, previous: previous.state }, 'squire: circuit breaker changed state');
-        this.events.emit('breaker', { sidecar: config.name, endpoint: config.url, state: state.state, previous: previous.state });
-      },
-    );
-    this.bulkhead = new Bulkhead(config.maxInFlight, config.maxQueued);
     this.budget = new RetryBudget({ ratio: config.retryBudgetRatio, minPerSecond: config.retryBudgetMinPerSecond, windowMs: config.retryBudgetWindowMs });
+    this.setEndpoints(config.endpoints);
+    if (config.healthCheckIntervalMs > 0) {
+      this.healthTimer = setInterval(() => void this.checkHealth(), config.healthCheckIntervalMs);
+      this.healthTimer.unref();
+    }
+  }
+
+  /**
+   * Replaces the replicas without dropping calls: endpoints that stay keep
+   * their pool and state (weights are updated), new ones start fresh, and
+   * removed ones stop taking calls and close once their calls are done.
+   */
+  setEndpoints(specs: readonly EndpointSpec[]): void {
+    for (const spec of specs) {
+      if (!parseEndpointSafe(spec.url)) throw new SquireConfigError(`sidecar "${this.name}": ${spec.url} is not an http(s):// or unix:/ endpoint`);
+      if (!(spec.weight >= 0)) throw new SquireConfigError(`sidecar "${this.name}": weight of ${spec.url} must be ≥ 0`);
+    }
+    const byUrl = new Map(this.endpoints.map((endpoint) => [endpoint.url, endpoint]));
+    const next: Endpoint[] = [];
+    for (const spec of specs) {
+      const existing = byUrl.get(spec.url);
+      if (existing) {
+        existing.weight = spec.weight;
+        byUrl.delete(spec.url);
+        next.push(existing);
+      } else {
+        next.push(new Endpoint(spec.url, spec.weight, this.config, this.events, this.logger));
+      }
+    }
+    this.endpoints = next;
+    for (const removed of byUrl.values()) void removed.retire();
+  }
+
+  endpointList(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  /** Shadow traffic compared so far. */
+  readonly shadowStats = { calls: 0, matches: 0, mismatches: 0, errors: 0, latencyDeltaMs: new LatencyReservoir(512) };
+  private shadowEndpoint: Endpoint | undefined;
+
+  /**
+   * Sends a copy of a successful invoke to the shadow endpoint, off the
+   * caller's path (never awaited, never retried, errors only counted), and
+   * compares its output and latency with the primary's.
+   */
+  mirror(body: string, primaryText: string, primaryMs: number): void {
+    const shadow = this.config.shadow;
+    if (!shadow || Math.random() * 100 >= shadow.percent) return;
+    this.shadowEndpoint ??= new Endpoint(shadow.url, 1, this.config, this.events, this.logger);
+    const endpoint = this.shadowEndpoint;
+    const started = performance.now();
+    this.shadowStats.calls += 1;
+    void endpoint.pool
+      .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...(this.config.token && { authorization: `Bearer ${this.config.token}` }) }, body, headersTimeout: this.config.timeoutMs, bodyTimeout: this.config.timeoutMs })
+      .then(async (response) => {
+        const text = await response.body.text();
+        const shadowMs = performance.now() - started;
+        const match = response.statusCode === 200 && sameOutput(primaryText, text);
+        if (match) this.shadowStats.matches += 1;
+        else this.shadowStats.mismatches += 1;
+        this.shadowStats.latencyDeltaMs.record(shadowMs - primaryMs);
+        this.events.emit('shadow', { sidecar: this.name, endpoint: shadow.url, match, primaryMs, shadowMs });
+      })
+      .catch((error: unknown) => {
+        this.shadowStats.errors += 1;
+        this.events.emit('shadow', { sidecar: this.name, endpoint: shadow.url, match: false, primaryMs, shadowMs: performance.now() - started, error: String(error) });
+      });
   }
 
   get name(): string {
@@ -110,12 +162,16 @@ export class SidecarChannel {
   }
 
   stats(): SidecarStats {
+    const endpoints = this.endpoints.map((endpoint) => endpoint.stats());
+    const states = endpoints.map((endpoint) => endpoint.breaker);
     return {
-      endpoint: this.config.url,
-      inFlight: this.bulkhead.inFlight,
-      queued: this.bulkhead.queued,
+      endpoint: endpoints[0]?.url ?? this.config.url,
+      endpoints,
+      inFlight: this.endpoints.reduce((sum, endpoint) => sum + endpoint.bulkhead.inFlight, 0),
+      queued: this.endpoints.reduce((sum, endpoint) => sum + endpoint.bulkhead.queued, 0),
       ...this.counters,
-      breaker: this.breaker.state.state,
+      // The sidecar is only as open as its healthiest replica.
+      breaker: states.includes('closed') ? 'closed' : states.includes('half-open') ? 'half-open' : (states[0] ?? 'closed'),
       latencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99) },
     };
   }
@@ -155,16 +211,22 @@ export class SidecarChannel {
     const maxRetries = options.maxRetries ?? this.config.maxRetries;
     this.counters.calls += 1;
     this.budget.recordCall();
+    if (this.config.versionRange !== undefined) await this.checkVersions(controller.signal);
+    const tried = new Set<Endpoint>();
     let attempt = 0;
     for (;;) {
       attempt += 1;
       let error: SquireError;
+      let endpoint: Endpoint | undefined;
       try {
-        const { response, release } = await this.attempt(spec, options, key, deadline, controller.signal, attempt);
+        endpoint = this.pick(tried, options.sessionId);
+        tried.add(endpoint);
+        const { response, release } = await this.attempt(endpoint, spec, options, key, deadline, controller.signal, attempt);
         if (response.statusCode >= 200 && response.statusCode < 300) {
-          this.breaker.recordSuccess();
+          endpoint.breaker.recordSuccess();
           this.counters.successes += 1;
           this.latency.record(performance.now() - started);
+          endpoint.latency.record(performance.now() - started);
           const done = () => {
             release();
             finish();
@@ -175,20 +237,26 @@ export class SidecarChannel {
         release();
         error = fromResponse(response.statusCode, text, {
           sidecar: this.name,
-          endpoint: this.config.url,
+          endpoint: endpoint.url,
           attempts: attempt,
           retryAfter: secondsOf(parseRetryAfter(response.headers[HEADERS.retryAfter])),
         });
-        if (countsAgainstBreaker(response.statusCode, error.code)) this.breaker.recordFailure();
-        else this.breaker.recordSuccess();
+        endpoint.failures += 1;
+        if (error.code === 'draining') {
+          // Out of rotation at once; the next health check (or the cool-down) brings it back.
+          endpoint.drainingUntil = Date.now() + this.config.breakerCooldownMs;
+        }
+        if (countsAgainstBreaker(response.statusCode, error.code)) endpoint.breaker.recordFailure();
+        else endpoint.breaker.recordSuccess();
       } catch (caught) {
-        error = this.classify(caught, controller.signal, 'headers', attempt);
-        if (error instanceof CircuitOpenError || error.code === 'client_overloaded') {
+        error = this.classify(caught, controller.signal, 'headers', attempt, endpoint?.url);
+        if (!endpoint || error instanceof CircuitOpenError || error.code === 'client_overloaded') {
           // Failed fast without touching the sidecar: nothing to tell the breaker.
         } else if (!(error instanceof AbortError)) {
-          this.breaker.recordFailure();
+          endpoint.failures += 1;
+          endpoint.breaker.recordFailure();
         } else {
-          this.breaker.releaseProbe();
+          endpoint.breaker.releaseProbe();
         }
       }
       error.attempts = attempt;
@@ -199,7 +267,7 @@ export class SidecarChannel {
         throw error;
       }
       this.counters.retries += 1;
-      this.events.emit('retry', { sidecar: this.name, endpoint: this.config.url, attempt, delayMs: delay, error });
+      this.events.emit('retry', { sidecar: this.name, endpoint: endpoint?.url ?? this.config.url, attempt, delayMs: delay, error });
       this.logger?.debug({ sidecar: this.name, attempt, delayMs: delay, code: error.code }, 'squire: retrying');
       try {
         await sleep(delay, controller.signal);
@@ -212,6 +280,7 @@ export class SidecarChannel {
   }
 
   private async attempt(
+    endpoint: Endpoint,
     spec: RequestSpec,
     options: CallOptions,
     key: string | undefined,
@@ -219,22 +288,23 @@ export class SidecarChannel {
     signal: AbortSignal,
     attempt: number,
   ): Promise<{ response: Dispatcher.ResponseData; release: () => void }> {
-    if (!this.breaker.tryPass()) {
-      throw new CircuitOpenError(`the circuit breaker of sidecar "${this.name}" is open; next probe in ${this.breaker.retryInMs()} ms`, {
+    const { breaker, bulkhead } = endpoint;
+    if (!breaker.tryPass()) {
+      throw new CircuitOpenError(`the circuit breaker of sidecar "${this.name}" (${endpoint.url}) is open; next probe in ${breaker.retryInMs()} ms`, {
         sidecar: this.name,
-        endpoint: this.config.url,
-        retryAfter: this.breaker.retryInMs() / 1000,
+        endpoint: endpoint.url,
+        retryAfter: breaker.retryInMs() / 1000,
       });
     }
-    const release = await this.bulkhead.enter(signal).catch((reason: unknown) => {
-      this.breaker.releaseProbe();
+    const release = await bulkhead.enter(signal).catch((reason: unknown) => {
+      breaker.releaseProbe();
       throw reason;
     });
     if (!release) {
-      this.breaker.releaseProbe();
-      throw new OverloadedError(`sidecar "${this.name}" already has ${this.bulkhead.maxInFlight} calls in flight`, {
+      breaker.releaseProbe();
+      throw new OverloadedError(`sidecar "${this.name}" (${endpoint.url}) already has ${bulkhead.maxInFlight} calls in flight`, {
         sidecar: this.name,
-        endpoint: this.config.url,
+        endpoint: endpoint.url,
         code: 'client_overloaded',
         retryable: false,
       });
@@ -253,10 +323,11 @@ export class SidecarChannel {
       if (key) headers[HEADERS.idempotencyKey] = key;
       if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
       if (this.events.wants('request')) {
-        this.events.emit('request', { sidecar: this.name, endpoint: this.config.url, method: spec.method, path: spec.path, attempt, idempotencyKey: key });
+        this.events.emit('request', { sidecar: this.name, endpoint: endpoint.url, method: spec.method, path: spec.path, attempt, idempotencyKey: key });
       }
+      endpoint.calls += 1;
       const sent = performance.now();
-      const response = await this.pool.request({
+      const response = await endpoint.pool.request({
         path: spec.path,
         method: spec.method,
         headers,
@@ -266,7 +337,7 @@ export class SidecarChannel {
         bodyTimeout: remaining,
       });
       if (this.events.wants('response')) {
-        this.events.emit('response', { sidecar: this.name, endpoint: this.config.url, status: response.statusCode, attempt, durationMs: performance.now() - sent });
+        this.events.emit('response', { sidecar: this.name, endpoint: endpoint.url, status: response.statusCode, attempt, durationMs: performance.now() - sent });
       }
       // The in-flight place is held until the body is consumed or dropped
       // (the caller releases at once; 'close' covers a body left to the GC).
@@ -297,8 +368,8 @@ export class SidecarChannel {
   }
 
   /** Turns whatever a request threw into a `SquireError`. */
-  classify(error: unknown, signal: AbortSignal, phase: 'headers' | 'body' | 'overall', attempts: number): SquireError {
-    const fields = { sidecar: this.name, endpoint: this.config.url, attempts };
+  classify(error: unknown, signal: AbortSignal, phase: 'headers' | 'body' | 'overall', attempts: number, endpointUrl = this.config.url): SquireError {
+    const fields = { sidecar: this.name, endpoint: endpointUrl, attempts };
     if (signal.aborted && isSquireError(signal.reason)) {
       const reason = signal.reason;
       reason.attempts = attempts;
@@ -318,7 +389,7 @@ export class SidecarChannel {
       case 'ABORT_ERR':
         return new AbortError('the call was aborted', { ...fields, cause: error });
       default:
-        return new ConnectionError(`sidecar "${this.name}" at ${this.config.url}: ${message}${phase === 'body' ? ' (while reading the body)' : ''}`, {
+        return new ConnectionError(`sidecar "${this.name}" at ${endpointUrl}: ${message}${phase === 'body' ? ' (while reading the body)' : ''}`, {
           ...fields,
           cause: error,
           code: code === 'ECONNREFUSED' || code === 'ENOENT' ? 'connection_refused' : 'connection_error',
@@ -327,12 +398,123 @@ export class SidecarChannel {
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    clearInterval(this.healthTimer);
+    return Promise.all([...this.endpoints, ...(this.shadowEndpoint ? [this.shadowEndpoint] : [])].map((endpoint) => endpoint.retire())).then(() => undefined);
   }
 
   destroy(): Promise<void> {
-    return this.pool.destroy();
+    clearInterval(this.healthTimer);
+    return Promise.all([...this.endpoints, ...(this.shadowEndpoint ? [this.shadowEndpoint] : [])].map((endpoint) => endpoint.destroy())).then(() => undefined);
   }
+
+  /**
+   * Chooses the replica for one attempt: the session's own (rendezvous hash,
+   * so a session stays on one version during a rollout), else the less
+   * loaded of two weighted random picks (power of two choices). Replicas
+   * already tried in this call are avoided while others are left.
+   */
+  private pick(tried: ReadonlySet<Endpoint>, sessionId: string | undefined): Endpoint {
+    const now = Date.now();
+    const eligible = this.endpoints.filter((endpoint) => endpoint.eligible(now));
+    const fresh = eligible.filter((endpoint) => !tried.has(endpoint));
+    const pool = fresh.length > 0 ? fresh : eligible;
+    if (pool.length === 0) throw this.noEndpoint(now);
+    if (pool.length === 1) return pool[0]!;
+    if (sessionId !== undefined) return rendezvous(pool, sessionId);
+    const a = weightedRandom(pool);
+    const b = weightedRandom(pool);
+    return (a.bulkhead.inFlight + 1) / a.weight <= (b.bulkhead.inFlight + 1) / b.weight ? a : b;
+  }
+
+  private noEndpoint(now: number): SquireError {
+    const fields = { sidecar: this.name, endpoint: this.config.url };
+    if (this.endpoints.length === 0) return new ConnectionError(`sidecar "${this.name}" has no endpoints`, { ...fields, code: 'no_endpoint', retryable: false });
+    if (this.endpoints.every((endpoint) => endpoint.versionOk === false)) {
+      return new ConnectionError(`no endpoint of sidecar "${this.name}" runs a version in ${this.config.versionRange} (contract ${CONTRACT_VERSION}): ${this.endpoints.map((endpoint) => `${endpoint.url}=${endpoint.version ?? '?'}`).join(', ')}`, {
+        ...fields,
+        code: 'no_matching_endpoint',
+        retryable: false,
+      });
+    }
+    const wait = Math.min(...this.endpoints.map((endpoint) => Math.max(endpoint.breaker.retryInMs(), endpoint.drainingUntil - now, 0)));
+    return new CircuitOpenError(`no endpoint of sidecar "${this.name}" takes calls now (breakers open, draining or not ready)`, { ...fields, retryAfter: wait / 1000 });
+  }
+
+  /** Reads the descriptor of replicas not checked yet and keeps out those outside the version range. */
+  private async checkVersions(signal: AbortSignal): Promise<void> {
+    const unchecked = this.endpoints.filter((endpoint) => endpoint.versionOk === undefined);
+    if (unchecked.length === 0) return;
+    await Promise.all(
+      unchecked.map(async (endpoint) => {
+        try {
+          const response = await endpoint.pool.request({ path: '/v1/agent', method: 'GET', headers: this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}, signal, headersTimeout: 2000, bodyTimeout: 2000 });
+          const text = await response.body.text();
+          if (response.statusCode !== 200) return;
+          const descriptor = AgentDescriptorSchema.safeParse(JSON.parse(text));
+          if (!descriptor.success) {
+            endpoint.versionOk = false;
+            return;
+          }
+          endpoint.version = descriptor.data.version;
+          endpoint.versionOk = semver.satisfies(descriptor.data.version, this.config.versionRange!, { includePrerelease: true });
+          if (!endpoint.versionOk) this.logger?.warn({ sidecar: this.name, endpoint: endpoint.url, version: endpoint.version, range: this.config.versionRange }, 'squire: endpoint version outside the pinned range; not used');
+        } catch {
+          // Unreachable now: stays unchecked, and unchecked replicas take no calls.
+        }
+      }),
+    );
+  }
+
+  /** Active health check: `/readyz` of every replica; a ready one is back in rotation even if it said draining. */
+  async checkHealth(): Promise<void> {
+    await Promise.all(
+      this.endpoints.map(async (endpoint) => {
+        try {
+          const response = await endpoint.pool.request({ path: '/readyz', method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+          await response.body.text();
+          endpoint.ready = response.statusCode === 200;
+          if (endpoint.ready) endpoint.drainingUntil = 0;
+        } catch {
+          endpoint.ready = false;
+        }
+      }),
+    );
+    if (this.config.versionRange !== undefined) await this.checkVersions(new AbortController().signal);
+  }
+}
+
+function sameOutput(a: string, b: string): boolean {
+  try {
+    return JSON.stringify((JSON.parse(a) as { output: unknown }).output) === JSON.stringify((JSON.parse(b) as { output: unknown }).output);
+  } catch {
+    return false;
+  }
+}
+
+function weightedRandom(endpoints: readonly Endpoint[]): Endpoint {
+  const total = endpoints.reduce((sum, endpoint) => sum + endpoint.weight, 0);
+  let point = Math.random() * total;
+  for (const endpoint of endpoints) {
+    point -= endpoint.weight;
+    if (point < 0) return endpoint;
+  }
+  return endpoints[endpoints.length - 1]!;
+}
+
+/** Weighted rendezvous hashing: the same key lands on the same replica while the set and weights hold. */
+function rendezvous(endpoints: readonly Endpoint[], key: string): Endpoint {
+  let best = endpoints[0]!;
+  let bestScore = -Infinity;
+  for (const endpoint of endpoints) {
+    const hash = createHash('sha256').update(`${key}\u0000${endpoint.url}`).digest().readUInt32BE(0);
+    const unit = (hash + 1) / 0x1_0000_0001;
+    const score = -endpoint.weight / Math.log(unit);
+    if (score > bestScore) {
+      best = endpoint;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 /** 5xx other than an agent's own failure say the sidecar is unwell; 4xx and agent errors do not. */

@@ -1,0 +1,121 @@
+/**
+ * @module
+ * Moving traffic between versions of a sidecar: a canary rollout that shifts
+ * weight step by step and rolls back on its own when the canary's error rate
+ * or p99 passes a bound, and a blue/green cut-over that waits for the new
+ * replica to be ready, moves all traffic, and lets the old one drain.
+ */
+import { Client } from 'undici';
+import type { ClientEventBus } from '../events.js';
+import { parseEndpointSafe, type EndpointSpec } from '../options.js';
+import type { SidecarChannel } from '../transport/sidecar-channel.js';
+import type { Endpoint } from '../transport/endpoint.js';
+
+export interface RolloutOptions {
+  /** The new replica. */
+  canary: string;
+  /** Percent of traffic at each step. @default [5, 25, 50, 100] */
+  steps?: number[];
+  /** Milliseconds each step lasts before its verdict. @default 30000 */
+  stepMs?: number;
+  rollbackOn?: {
+    /** Share of failed canary calls (0–1) that rolls back. @default 0.01 */
+    errorRate?: number;
+    /** Canary p99 latency in ms that rolls back. */
+    p99Ms?: number;
+    /** Canary calls needed before a verdict on the rate. @default 20 */
+    minCalls?: number;
+  };
+  /** Milliseconds between checks of the bounds within a step. @default 100 */
+  checkEveryMs?: number;
+}
+
+export type RolloutOutcome =
+  | { state: 'completed'; steps: number[] }
+  | { state: 'rolled_back'; atStep: number; reason: string; canaryCalls: number; canaryErrors: number; rollbackMs: number };
+
+export interface Rollout {
+  /** Settles when the rollout completes or rolls back. */
+  done: Promise<RolloutOutcome>;
+  /** Stops it and takes the canary out (as a rollback). */
+  abort(): void;
+}
+
+export function startRollout(channel: SidecarChannel, events: ClientEventBus, options: RolloutOptions): Rollout {
+  const steps = options.steps ?? [5, 25, 50, 100];
+  const stepMs = options.stepMs ?? 30_000;
+  const errorRate = options.rollbackOn?.errorRate ?? 0.01;
+  const minCalls = options.rollbackOn?.minCalls ?? 20;
+  const checkEveryMs = options.checkEveryMs ?? 100;
+  const stable: EndpointSpec[] = channel.endpointList().filter((endpoint) => endpoint.url !== options.canary).map((endpoint) => ({ url: endpoint.url, weight: endpoint.weight }));
+  const stableWeight = stable.reduce((sum, endpoint) => sum + endpoint.weight, 0) || 1;
+  let aborted = false;
+
+  const done = (async (): Promise<RolloutOutcome> => {
+    let canary: Endpoint | undefined;
+    const baseline = { calls: 0, failures: 0 };
+    for (const [index, percent] of steps.entries()) {
+      // Canary weight w with share p: w / (w + stable) = p.
+      const weight = percent >= 100 ? 1 : (stableWeight * percent) / (100 - percent);
+      channel.setEndpoints(percent >= 100 ? [{ url: options.canary, weight: 1 }] : [...stable, { url: options.canary, weight }]);
+      canary = channel.endpointList().find((endpoint) => endpoint.url === options.canary)!;
+      events.emit('rollout', { sidecar: channel.name, canary: options.canary, state: 'step', step: index + 1, percent });
+      const stepEnds = Date.now() + stepMs;
+      while (Date.now() < stepEnds || percent >= 100) {
+        if (aborted) return rollback(index + 1, 'aborted');
+        const calls = canary.calls - baseline.calls;
+        const failures = canary.failures - baseline.failures;
+        const p99 = canary.latency.quantile(0.99);
+        if (calls >= minCalls && failures / calls > errorRate) return rollback(index + 1, `error rate ${(failures / calls * 100).toFixed(1)} % > ${errorRate * 100} %`);
+        if (options.rollbackOn?.p99Ms !== undefined && calls >= minCalls && p99 !== undefined && p99 > options.rollbackOn.p99Ms) return rollback(index + 1, `p99 ${p99} ms > ${options.rollbackOn.p99Ms} ms`);
+        if (percent >= 100) break;
+        await new Promise((resolve) => setTimeout(resolve, checkEveryMs));
+      }
+    }
+    events.emit('rollout', { sidecar: channel.name, canary: options.canary, state: 'completed', step: steps.length, percent: 100 });
+    return { state: 'completed', steps };
+
+    function rollback(step: number, reason: string): RolloutOutcome {
+      const started = performance.now();
+      channel.setEndpoints(stable);
+      const outcome: RolloutOutcome = {
+        state: 'rolled_back',
+        atStep: step,
+        reason,
+        canaryCalls: (canary?.calls ?? 0) - baseline.calls,
+        canaryErrors: (canary?.failures ?? 0) - baseline.failures,
+        rollbackMs: performance.now() - started,
+      };
+      events.emit('rollout', { sidecar: channel.name, canary: options.canary, state: 'rolled_back', step, percent: 0, reason });
+      return outcome;
+    }
+  })();
+  return { done, abort: () => (aborted = true) };
+}
+
+/**
+ * Blue/green: waits until `next` answers `/readyz` 200, then sends it all the
+ * traffic. The old replicas stop taking calls at once and close their pools
+ * when their calls in flight are done; the operator then stops them (SIGTERM),
+ * and any call that still lands there gets `draining` and is retried on `next`.
+ */
+export async function cutover(channel: SidecarChannel, next: string, options: { readyTimeoutMs?: number; token?: string } = {}): Promise<void> {
+  const endpoint = parseEndpointSafe(next);
+  if (!endpoint) throw new Error(`not an endpoint: ${next}`);
+  const until = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    const probe = new Client(endpoint.origin, { ...(endpoint.socketPath && { socketPath: endpoint.socketPath }), headersTimeout: 2000, bodyTimeout: 2000 });
+    try {
+      const response = await probe.request({ path: '/readyz', method: 'GET' });
+      await response.body.text();
+      if (response.statusCode === 200) break;
+    } catch {
+      // not up yet
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+    if (Date.now() > until) throw new Error(`${next} did not become ready in time; traffic stays where it was`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  channel.setEndpoints([{ url: next, weight: 1 }]);
+}
