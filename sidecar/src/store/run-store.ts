@@ -99,6 +99,13 @@ export interface IdempotencyRecord {
 
 export class RunStore {
   readonly db: Database.Database;
+  /**
+   * A second connection with `synchronous = NORMAL` for answers kept under an
+   * Idempotency-Key: in WAL mode they survive a process crash without an
+   * fsync on the response path; only an OS crash could lose the last few,
+   * which then run again on retry (as if the first answer had been lost).
+   */
+  private readonly relaxed: Database.Database;
   private pending: Array<{ run: NewRun; resolve: () => void; reject: (error: unknown) => void; idempotency?: { scope: string; key: string; hash: string; expiresAt: number } }> = [];
   private flushScheduled = false;
   private pendingEvents: Array<[string, number, string]> = [];
@@ -116,6 +123,8 @@ export class RunStore {
       this.db.pragma('quick_check');
       // Take the write lock once, so a file another process holds fails now.
       this.db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+      this.relaxed = new Database(file, { timeout: 2000 });
+      this.relaxed.pragma('synchronous = NORMAL');
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       const hint =
@@ -149,7 +158,7 @@ export class RunStore {
       getKey: this.db.prepare<[string, string, number], { body_hash: string; run_id: string | null; status: number | null; response: string | null }>(
         'SELECT body_hash, run_id, status, response FROM idempotency WHERE scope = ? AND key = ? AND expires_at > ?',
       ),
-      putResponse: this.db.prepare<[string, string, string, string | null, number, string, number]>(
+      putResponse: this.relaxed.prepare<[string, string, string, string | null, number, string, number]>(
         'INSERT OR REPLACE INTO idempotency (scope, key, body_hash, run_id, status, response, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       expireKeys: this.db.prepare<[number]>('DELETE FROM idempotency WHERE expires_at <= ?'),
@@ -348,6 +357,7 @@ export class RunStore {
     try {
       this.flush();
     } finally {
+      this.relaxed.close();
       this.db.close();
     }
   }
