@@ -110,7 +110,10 @@ async function throughputBench() {
   }
 }
 
+const JS_ECHO = ['sidecar/dist/main.js', '--agent', 'bench/fixtures/echo.mjs', '--port', '0'];
+
 async function memoryBench() {
+  const idleJs = [];
   const idleSidecar = [];
   const idleFloor = [];
   const growth = [];
@@ -118,6 +121,10 @@ async function memoryBench() {
     await withServer(['bench/floors/deps-idle.mjs'], {}, async (s) => {
       await sleep(1500);
       idleFloor.push(rssMiB(s.pid));
+    });
+    await withServer(JS_ECHO, {}, async (s) => {
+      await sleep(1500);
+      idleJs.push(rssMiB(s.pid));
     });
     await withServer(sidecarArgs('echo', ['--slots', '64']), {}, async (s) => {
       await sleep(1500);
@@ -141,12 +148,14 @@ async function memoryBench() {
       }
     });
   }
-  record('3. memory', 'idle RSS vs process with the same deps', 'MiB', idleSidecar, idleFloor, { label: '≤ 1.15x', value: 1.15 }, 'lower');
+  record('3. memory', 'idle RSS (.ts agent) vs process with the same deps', 'MiB', idleSidecar, idleFloor, { label: '≤ 1.15x', value: 1.15 }, 'lower');
+  record('3. memory', 'idle RSS (.js agent) vs process with the same deps', 'MiB', idleJs, idleFloor, { label: '≤ 1.15x', value: 1.15 }, 'lower');
   record('3. memory', 'RSS growth after 100,000 invokes', 'MiB', growth, undefined, { label: '≤ 20 MiB', value: 20 }, 'lower');
 }
 
 async function coldStart() {
   const sidecar = [];
+  const sidecarJs = [];
   const hono = [];
   const readyAfter = async (args) => {
     const started = performance.now();
@@ -167,9 +176,11 @@ async function coldStart() {
   };
   for (let round = 0; round < ROUNDS + 2; round += 1) {
     sidecar.push(await readyAfter(sidecarArgs('echo', [])));
+    sidecarJs.push(await readyAfter(JS_ECHO));
     hono.push(await readyAfter(['bench/floors/hono-server.mjs']));
   }
-  record('4. cold start', 'spawn → /readyz 200 vs bare Hono process', 'ms', sidecar, hono, { label: '≤ 1.3x', value: 1.3 }, 'lower');
+  record('4. cold start', 'spawn → /readyz 200 (.ts agent) vs bare Hono process', 'ms', sidecar, hono, { label: '≤ 1.3x', value: 1.3 }, 'lower');
+  record('4. cold start', 'spawn → /readyz 200 (.js agent) vs bare Hono process', 'ms', sidecarJs, hono, { label: '≤ 1.3x', value: 1.3 }, 'lower');
 }
 
 async function fanOutBench() {
