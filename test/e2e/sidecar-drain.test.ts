@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
 import { startSidecar, stopAllSidecars } from '../helpers/spawn-sidecar.js';
 import { http, invoke, metricValue } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(stopAllSidecars);
 
@@ -59,12 +60,3 @@ describe('SIGTERM', () => {
     expect(await sidecar.stop('SIGINT')).toBe(0);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('condition not met in time');
-}
