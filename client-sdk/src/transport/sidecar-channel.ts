@@ -421,9 +421,12 @@ export class SidecarChannel {
     if (pool.length === 0) throw this.noEndpoint(now);
     if (pool.length === 1) return pool[0]!;
     if (sessionId !== undefined) return rendezvous(pool, sessionId);
+    // Two weighted picks, the less busy wins and a tie goes to the first: when
+    // load is light the shares follow the weights exactly (a canary at 5 % gets
+    // 5 %), and under load calls move to the replica with fewer in flight.
     const a = weightedRandom(pool);
     const b = weightedRandom(pool);
-    return (a.bulkhead.inFlight + 1) / a.weight <= (b.bulkhead.inFlight + 1) / b.weight ? a : b;
+    return b.bulkhead.inFlight < a.bulkhead.inFlight ? b : a;
   }
 
   private noEndpoint(now: number): SquireError {
