@@ -45,6 +45,13 @@ async function main(argv: string[]): Promise<void> {
     return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot open the state in ${config.dataDir}: ${(error as Error).message}`]);
   }
   const { app, lifecycle } = sidecar;
+  try {
+    await sidecar.llm.warmUp?.();
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot load the model client');
+    flushLogs(log);
+    process.exit(EXIT_CONFIG);
+  }
   sidecar.runs.start();
 
   let main: Listening;
@@ -101,6 +108,16 @@ async function main(argv: string[]): Promise<void> {
 function exitWithProblems(problems: string[]): never {
   process.stderr.write(`squire-sidecar: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n\n${CONFIG_USAGE}\n`);
   process.exit(EXIT_CONFIG);
+}
+
+// A bug that escapes every handler still ends the process (its state is
+// unknown), but says why in the log first instead of dying silently.
+process.on('uncaughtException', (error) => crash('uncaught exception', error));
+process.on('unhandledRejection', (reason) => crash('unhandled rejection', reason));
+
+function crash(kind: string, error: unknown): never {
+  process.stderr.write(`squire-sidecar: fatal ${kind}: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -130,6 +130,12 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
     },
   };
   running.add(sidecar);
+  void exited.then(({ code, signal }) => {
+    // Stopped by nobody: a crash. Its last lines are the only clue a CI log will have.
+    if (running.delete(sidecar)) {
+      process.stderr.write(`sidecar ${options.agent} (pid ${child.pid}) exited unexpectedly (${code ?? signal}); its last output:\n${output.slice(-4000)}\n`);
+    }
+  });
   return sidecar;
 }
 

@@ -17,6 +17,7 @@ export interface CompletionContext {
 export interface ChatBackend {
   readonly descriptor: ModelProvider;
   complete(request: ChatRequest & { model: string }, context: CompletionContext): Promise<ChatResult>;
+  warmUp?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -44,6 +45,7 @@ export function providerFromBackend(backend: ChatBackend, models: { forced?: str
         },
       };
     },
+    ...(backend.warmUp && { warmUp: () => backend.warmUp!() }),
     ...(backend.close && { close: () => backend.close!() }),
   };
 }

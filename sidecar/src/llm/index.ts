@@ -29,17 +29,21 @@ export function createLlmProvider(config: SidecarConfig, log: Logger, hooks: { o
 }
 
 /**
- * The `openai` SDK is loaded on the first model call, not at start-up: most
- * sidecars start faster and smaller for it, and agents without an LLM never
- * load it at all.
+ * The `openai` SDK is imported only when an endpoint is configured, so
+ * sidecars on the offline model never load it. `main.ts` awaits `warmUp()`
+ * before it reports ready: the import happens at start-up, off the first
+ * call's latency, and a broken install fails the start, not a request.
  */
 function lazyOpenAiBackend(options: OpenAiBackendOptions, model: string): ChatBackend {
   let loading: Promise<ChatBackend> | undefined;
+  const load = () => (loading ??= import('./openai-backend.js').then(({ OpenAiBackend }) => new OpenAiBackend(options, model)));
   return {
     descriptor: { kind: 'openai-compatible', model, base_url: options.baseURL },
+    async warmUp() {
+      await load();
+    },
     async complete(request, context) {
-      loading ??= import('./openai-backend.js').then(({ OpenAiBackend }) => new OpenAiBackend(options, model));
-      return (await loading).complete(request, context);
+      return (await load()).complete(request, context);
     },
   };
 }

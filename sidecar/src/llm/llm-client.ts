@@ -92,5 +92,7 @@ export interface LlmRunScope {
 export interface LlmProvider {
   readonly descriptor: ModelProvider;
   forRun(scope: LlmRunScope): LlmClient;
+  /** Loads what the first call would otherwise load; the sidecar awaits it before it reports ready. */
+  warmUp?(): Promise<void>;
   close?(): Promise<void>;
 }
