@@ -6,18 +6,23 @@
  *   squire call <url|unix:/path> --input '{"text":"hi"}' [--token T] [--timeout-ms N] [--stream]
  *   squire health <url|unix:/path>
  *   squire describe <url|unix:/path>
+ *   squire types <url|unix:/path> [--out FILE] [--name TypeName]
  *
  * Prints JSON on stdout; on failure prints the error code and message on
  * stderr and exits 1 (2 for usage errors).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createClient } from './client.js';
 import { isSquireError } from './errors.js';
+import { agentTypesModule } from './typegen/agent-types-module.js';
 
 const USAGE = `Usage:
   squire call <endpoint> --input <json> [--token T] [--timeout-ms N] [--stream] [--idempotency-key K]
   squire health <endpoint> [--token T]
   squire describe <endpoint> [--token T]
+  squire types <endpoint> [--out FILE] [--name TypeName] [--token T]
+      TypeScript types of the agent's input and output, from its descriptor
 
 <endpoint> is http://host:port, https://host:port or unix:/path/to.sock.
 The token may also come from SQUIRE_TOKEN.`;
@@ -34,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
         'timeout-ms': { type: 'string' },
         'idempotency-key': { type: 'string' },
         stream: { type: 'boolean' },
+        out: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -47,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  if (!endpoint || !['call', 'health', 'describe'].includes(command)) {
+  if (!endpoint || !['call', 'health', 'describe', 'types'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -66,6 +73,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'describe') {
       print(await client.describe('target'));
+      return 0;
+    }
+    if (command === 'types') {
+      if (values.name !== undefined && !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(values.name)) {
+        process.stderr.write(`--name must be a TypeScript identifier, got ${values.name}\n`);
+        return 2;
+      }
+      const module = agentTypesModule(await client.describe('target'), { name: values.name });
+      if (values.out) writeFileSync(values.out, module);
+      else process.stdout.write(module);
       return 0;
     }
     let input: unknown;

@@ -17,4 +17,5 @@ export type { BreakerState } from './policies/circuit-breaker.js';
 export { RunStream, type RunStreamOptions } from './streaming/run-stream.js';
 export { RunHandle, type WaitOptions } from './run-handle.js';
 export { SseDecoder, type ServerSentEvent } from './streaming/sse-decoder.js';
+export { agentTypesModule, type AgentTypesModuleOptions } from './typegen/agent-types-module.js';
 export type { FanOutBranch, FanOutOptions, FanOutResult, FanOutStrategy, BranchResult, PipelineStep, PipelineResult } from './fan-out.js';

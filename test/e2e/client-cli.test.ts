@@ -1,8 +1,9 @@
 /**
- * The `squire` CLI against a real sidecar: call, health, describe, and its
- * exit codes on errors.
+ * The `squire` CLI against a real sidecar: call, health, describe, types,
+ * and its exit codes on errors.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
@@ -42,6 +43,13 @@ describe('squire CLI', () => {
   it('checks health and describes', async () => {
     expect(JSON.parse((await squire(['health', echo.endpoint])).stdout)).toEqual({ live: true, ready: true });
     expect(JSON.parse((await squire(['describe', echo.endpoint])).stdout).name).toBe('echo');
+  });
+
+  it('writes the agent types from its descriptor: the same as the committed, type-checked test/types/generated/echo.ts', async () => {
+    const { code, stdout } = await squire(['types', echo.endpoint]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(readFileSync(join(REPO_ROOT, 'test/types/generated/echo.ts'), 'utf8'));
+    expect((await squire(['types', echo.endpoint, '--name', 'not an identifier'])).code).toBe(2);
   });
 
   it('exits 1 with the problem code on stderr when the call fails, 2 on usage errors', async () => {
