@@ -2,12 +2,18 @@
  * @module
  * A circuit breaker per sidecar: closed → open after `failureThreshold`
  * consecutive failures → half-open after `cooldownMs`, where one probe call
- * decides: success closes it, failure opens it again.
+ * decides: success closes it, failure opens it again. Like Envoy's outlier
+ * ejection, each failed probe in a row doubles the cool-down (up to
+ * {@link MAX_COOLDOWN_FACTOR}× `cooldownMs`), so a replica that stays broken
+ * is probed less and less often; the first success resets it.
  */
+
+/** The longest cool-down, as a multiple of `cooldownMs`. */
+export const MAX_COOLDOWN_FACTOR = 8;
 export type BreakerState =
   | { state: 'closed'; failures: number }
-  | { state: 'open'; openedAt: number; until: number }
-  | { state: 'half-open'; probing: boolean };
+  | { state: 'open'; openedAt: number; until: number; ejections: number }
+  | { state: 'half-open'; probing: boolean; ejections: number };
 
 export interface CircuitBreakerOptions {
   failureThreshold: number;
@@ -25,7 +31,7 @@ export class CircuitBreaker {
 
   get state(): BreakerState {
     if (this.current.state === 'open' && this.now() >= this.current.until) {
-      this.transition({ state: 'half-open', probing: false });
+      this.transition({ state: 'half-open', probing: false, ejections: this.current.ejections });
     }
     return this.current;
   }
@@ -35,7 +41,7 @@ export class CircuitBreaker {
     const state = this.state;
     if (state.state === 'closed') return true;
     if (state.state === 'half-open' && !state.probing) {
-      this.current = { state: 'half-open', probing: true };
+      this.current = { ...state, probing: true };
       return true;
     }
     return false;
@@ -53,22 +59,24 @@ export class CircuitBreaker {
 
   recordFailure(): void {
     const state = this.state;
-    if (state.state === 'half-open') return this.open();
+    if (state.state === 'half-open') return this.open(state.ejections + 1);
     if (state.state === 'closed') {
       const failures = state.failures + 1;
-      if (failures >= this.options.failureThreshold) return this.open();
+      if (failures >= this.options.failureThreshold) return this.open(1);
       this.current = { state: 'closed', failures };
     }
   }
 
   /** A probe that ended without a verdict (e.g. caller abort) frees the half-open slot. */
   releaseProbe(): void {
-    if (this.current.state === 'half-open') this.current = { state: 'half-open', probing: false };
+    if (this.current.state === 'half-open') this.current = { ...this.current, probing: false };
   }
 
-  private open(): void {
+  /** @param ejections how many times in a row it opened without a success in between */
+  private open(ejections: number): void {
     const at = this.now();
-    this.transition({ state: 'open', openedAt: at, until: at + this.options.cooldownMs });
+    const cooldown = this.options.cooldownMs * Math.min(2 ** (ejections - 1), MAX_COOLDOWN_FACTOR);
+    this.transition({ state: 'open', openedAt: at, until: at + cooldown, ejections });
   }
 
   private transition(next: BreakerState): void {

@@ -40,6 +40,25 @@ describe('CircuitBreaker', () => {
     expect(changes).toEqual(['open', 'half-open', 'closed']);
   });
 
+  it('doubles the cool-down after each failed probe, up to 8x, and resets it on success', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 100 }, undefined, () => now);
+    breaker.recordFailure();
+    const cooldowns: number[] = [];
+    for (let probe = 0; probe < 5; probe += 1) {
+      cooldowns.push(breaker.retryInMs());
+      now += breaker.retryInMs();
+      expect(breaker.tryPass()).toBe(true);
+      breaker.recordFailure();
+    }
+    expect(cooldowns).toEqual([100, 200, 400, 800, 800]);
+    now += breaker.retryInMs();
+    expect(breaker.tryPass()).toBe(true);
+    breaker.recordSuccess();
+    breaker.recordFailure();
+    expect(breaker.retryInMs()).toBe(100);
+  });
+
   it('resets the failure count on success', () => {
     const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 100 });
     breaker.recordFailure();
