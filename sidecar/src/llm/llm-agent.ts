@@ -95,8 +95,16 @@ function parseJsonAnswer(text: string, agent: string): unknown {
   }
 }
 
+// An agent's schemas never change, and converting them costs a fraction of a
+// millisecond that every run would pay before its first model call.
+const converted = { input: new WeakMap<z.ZodType, Record<string, unknown>>(), output: new WeakMap<z.ZodType, Record<string, unknown>>() };
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
-  delete json.$schema;
+  let json = converted[io].get(schema);
+  if (!json) {
+    json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
+    delete json.$schema;
+    converted[io].set(schema, json);
+  }
   return json;
 }
