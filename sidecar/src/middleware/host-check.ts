@@ -4,22 +4,25 @@
  * but it cannot forge the Host header. On a loopback bind only loopback names
  * (and `--allowed-hosts`) are accepted.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import { requestHeader } from './request-header.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-export function hostCheck(allowedHosts: readonly string[]): MiddlewareHandler {
+/** Throws 403 `forbidden_host` unless the Host header names an allowed host. */
+export function hostCheck(allowedHosts: readonly string[]): (c: Context) => void {
   const allowed = new Set([...LOOPBACK_NAMES, ...allowedHosts.map((host) => host.toLowerCase())]);
-  return async function hostCheckMiddleware(c, next) {
+  // A client sends the same Host on every request: remember the last one
+  // accepted rather than lower-casing and trimming it each time.
+  let lastAccepted: string | undefined;
+  return function checkHost(c) {
     const host = requestHeader(c, 'host');
-    if (host !== undefined) {
-      const name = host.toLowerCase().replace(/:\d+$/, '');
-      if (!allowed.has(name)) {
-        throw new SidecarError('forbidden_host', `Host "${host}" is not allowed; add it to --allowed-hosts if it is yours`);
-      }
+    if (host === undefined || host === lastAccepted) return;
+    const name = host.toLowerCase().replace(/:\d+$/, '');
+    if (!allowed.has(name)) {
+      throw new SidecarError('forbidden_host', `Host "${host}" is not allowed; add it to --allowed-hosts if it is yours`);
     }
-    await next();
+    lastAccepted = host;
   };
 }

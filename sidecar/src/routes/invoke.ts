@@ -16,7 +16,7 @@ import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { newRunId } from '../runtime/ids.js';
 import { readJsonBody } from './read-json-body.js';
 import { bodyHash, validateIdempotencyKey, type IdempotentCalls, type KeyedAnswer } from '../runs/idempotency.js';
-import { requestHeader } from '../middleware/request-header.js';
+import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
 
 export interface InvokeDeps {
   executor: RunExecutor;
@@ -44,6 +44,9 @@ export interface ParsedInvoke {
 export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
   const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), limits);
   const body = await readJsonBody(c, limits.maxBodyBytes);
+  if (isBareEnvelope(body)) {
+    return { body, rawInput: body.input, input: executor.validateInput(body.input), sessionId: undefined, metadata: {}, timeoutMs };
+  }
   const envelope = InvokeRequestSchema.safeParse(body);
   if (!envelope.success) {
     throw new SidecarError('invalid_request', 'the body must be {"input": ..., "session_id"?: string, "metadata"?: {string: string}}', {
@@ -63,6 +66,19 @@ export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor,
     metadata: envelope.data.metadata ?? {},
     timeoutMs,
   };
+}
+
+/**
+ * `{"input": ...}` and nothing else, the usual body: the envelope schema
+ * accepts it as it is, so zod has nothing to check or copy.
+ */
+function isBareEnvelope(body: unknown): body is { input: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  let keys = 0;
+  for (const key in body) {
+    if (key !== 'input' || ++keys > 1) return false;
+  }
+  return keys === 1;
 }
 
 /** Calls `abort` when the HTTP client goes away before its answer is complete. */
@@ -120,7 +136,7 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
         }
       });
     }
-    c.header(HEADERS.runId, runId);
+    setResponseHeader(c, HEADERS.runId, runId);
     const done = deps.lifecycle.track();
     if (streaming) {
       return streamRun(c, deps, request, done);

@@ -10,7 +10,7 @@ import type { RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
 import type { AgentContext } from '../agent/agent-context.js';
-import { UsageMeter, type LlmProvider } from '../llm/llm-client.js';
+import { UsageMeter, type LlmClient, type LlmProvider } from '../llm/llm-client.js';
 import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
 import type { SidecarMetrics } from '../metrics.js';
 import { RunAbort, abortReason } from './deadline.js';
@@ -146,23 +146,28 @@ export class RunExecutor {
     if (request.sessionId !== undefined && this.deps.sessions) {
       session = await this.deps.sessions.open(request.sessionId, abort.signal);
     }
+    const provider = this.deps.llm;
+    let llm: LlmClient | undefined;
     const ctx: AgentContext<unknown> = {
       input: request.input,
       runId: request.runId,
       attempt: request.attempt,
       sessionId: request.sessionId,
       session,
-      llm: this.deps.llm.forRun({
-        get signal() {
-          return abort.signal;
-        },
-        get log() {
-          return log();
-        },
-        usage,
-        traceparent: request.traceparent,
-        emit: (draft) => request.events.publish(draft),
-      }),
+      // Built on first use: most code agents never call a model.
+      get llm() {
+        return (llm ??= provider.forRun({
+          get signal() {
+            return abort.signal;
+          },
+          get log() {
+            return log();
+          },
+          usage,
+          traceparent: request.traceparent,
+          emit: (draft) => request.events.publish(draft),
+        }));
+      },
       get signal() {
         return abort.signal;
       },

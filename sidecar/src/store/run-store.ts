@@ -155,7 +155,10 @@ export class RunStore {
       insertEvent: this.db.prepare<[string, number, string]>('INSERT OR IGNORE INTO run_events (run_id, seq, data) VALUES (?, ?, ?)'),
       eventsAfter: this.db.prepare<[string, number], { seq: number; data: string }>('SELECT seq, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq'),
       lastSeq: this.db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM run_events WHERE run_id = ?'),
-      getKey: this.db.prepare<[string, string, number], { body_hash: string; run_id: string | null; status: number | null; response: string | null }>(
+      // Read on the connection that writes the answers: a write by the other
+      // connection would drop this one's page cache, and the next lookup
+      // would read its pages back from the file.
+      getKey: this.relaxed.prepare<[string, string, number], { body_hash: string; run_id: string | null; status: number | null; response: string | null }>(
         'SELECT body_hash, run_id, status, response FROM idempotency WHERE scope = ? AND key = ? AND expires_at > ?',
       ),
       putResponse: this.relaxed.prepare<[string, string, string, string | null, number, string, number]>(
