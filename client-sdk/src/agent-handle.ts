@@ -4,7 +4,7 @@
  * output), `stream` (the run's events), `describe` (its descriptor).
  */
 import type { z } from 'zod';
-import { AgentDescriptorSchema, CreateRunResponseSchema, InvokeResultSchema, type AgentDescriptor, type InvokeResult, type RunList, type RunStatus } from './contract/index.js';
+import { AgentDescriptorSchema, CreateRunResponseSchema, InvokeResultSchema, type AgentDescriptor, type InvokeRequest, type InvokeResult, type RunList, type RunStatus } from './contract/index.js';
 import { RunHandle, listRuns } from './run-handle.js';
 import { ProtocolError } from './errors.js';
 import type { CallOptions } from './options.js';
@@ -35,12 +35,15 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
     const started = performance.now();
     const body = invokeBody(input, options);
     const result = await this.channel.call({ method: 'POST', path: '/v1/invoke', body, idempotent: false }, options);
-    this.channel.mirror(body, result.text, performance.now() - started);
+    this.channel.mirror(body, result.text, started);
     const parsed = InvokeResultSchema.safeParse(parseJson(result.text, this.channel));
     if (!parsed.success) {
       throw new ProtocolError(`sidecar "${this.name}" answered 200 with a body that is not an invoke result`, { sidecar: this.name, endpoint: this.channel.config.url, cause: parsed.error });
     }
-    return { ...parsed.data, output: this.parseOutput(parsed.data.output, parsed.data.run_id) };
+    // zod returned a fresh object: set the checked output in place rather than copy it.
+    const invoked = parsed.data as InvokeResult<TOutput>;
+    if (this.options.output) invoked.output = this.parseOutput(parsed.data.output, parsed.data.run_id);
+    return invoked;
   }
 
   /** Runs the agent once and returns only its output. */
@@ -98,11 +101,10 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
 }
 
 function invokeBody(input: unknown, options: CallOptions): string {
-  return JSON.stringify({
-    input,
-    ...(options.sessionId !== undefined && { session_id: options.sessionId }),
-    ...(options.metadata !== undefined && { metadata: options.metadata }),
-  });
+  const body: InvokeRequest = { input };
+  if (options.sessionId !== undefined) body.session_id = options.sessionId;
+  if (options.metadata !== undefined) body.metadata = options.metadata;
+  return JSON.stringify(body);
 }
 
 export function parseJson(text: string, channel: SidecarChannel): unknown {

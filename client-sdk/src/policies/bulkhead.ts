@@ -4,6 +4,15 @@
  * to `maxQueued` waiting (until their signal aborts); past that a call fails
  * fast instead of piling up behind a slow sidecar.
  */
+
+/** What a queued wait can be cancelled by (the channel's `CallSignal` fits). */
+export interface Abortable {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  once(event: 'abort', listener: () => void): unknown;
+  removeListener(event: 'abort', listener: () => void): unknown;
+}
+
 export class Bulkhead {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -21,12 +30,20 @@ export class Bulkhead {
     return this.waiting.length;
   }
 
+  /**
+   * A place if one is free now, else `undefined`; synchronous so the common
+   * case costs no promise.
+   */
+  tryEnter(): (() => void) | undefined {
+    if (this.active >= this.maxInFlight) return undefined;
+    this.active += 1;
+    return this.releaser();
+  }
+
   /** Resolves with a release function; resolves `undefined` when full (fail fast). */
-  async enter(signal: AbortSignal | undefined): Promise<(() => void) | undefined> {
-    if (this.active < this.maxInFlight) {
-      this.active += 1;
-      return this.releaser();
-    }
+  async enter(signal: Abortable | undefined): Promise<(() => void) | undefined> {
+    const place = this.tryEnter();
+    if (place) return place;
     if (this.waiting.length >= this.maxQueued) return undefined;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
@@ -35,10 +52,10 @@ export class Bulkhead {
         reject(signal?.reason);
       };
       const wake = () => {
-        signal?.removeEventListener('abort', onAbort);
+        signal?.removeListener('abort', onAbort);
         resolve();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.once('abort', onAbort);
       this.waiting.push(wake);
     });
     return this.releaser();

@@ -29,6 +29,8 @@ import { RetryBudget } from '../policies/retry-budget.js';
 import { Endpoint, type EndpointStats } from './endpoint.js';
 import { fullJitterBackoff, parseRetryAfter } from '../policies/backoff.js';
 import { LatencyReservoir } from './latency-reservoir.js';
+import { CallSignal } from './call-signal.js';
+import { deadlines, type Expiring } from './deadlines.js';
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'DELETE';
@@ -54,7 +56,7 @@ export interface OpenResult {
   attempts: number;
   /** Frees the in-flight place and the call's deadline timer; call when done with the body. */
   finish(): void;
-  signal: AbortSignal;
+  signal: CallSignal;
 }
 
 export interface SidecarStats {
@@ -69,6 +71,8 @@ export interface SidecarStats {
   retries: number;
   breaker: BreakerState['state'];
   latencyMs: { p50: number | undefined; p99: number | undefined };
+  /** With `shadow` configured: mirrored calls and how the shadow compared (latency delta = shadow − primary). */
+  shadow?: { url: string; calls: number; matches: number; mismatches: number; errors: number; skipped: number; latencyDeltaMs: { p50: number | undefined; p99: number | undefined } };
 }
 
 /** Share of the remaining budget kept back so the sidecar answers 504 before the client gives up. */
@@ -80,12 +84,15 @@ export class SidecarChannel {
   private readonly latency = new LatencyReservoir(512);
   private counters = { calls: 0, successes: 0, failures: 0, retries: 0 };
   private healthTimer: NodeJS.Timeout | undefined;
+  /** Built once: the token does not change per call. */
+  private readonly authorization: string | undefined;
 
   constructor(
     readonly config: Readonly<ResolvedSidecar>,
     private readonly events: ClientEventBus,
     private readonly logger: Logger | undefined,
   ) {
+    this.authorization = config.token ? `Bearer ${config.token}` : undefined;
     this.budget = new RetryBudget({ ratio: config.retryBudgetRatio, minPerSecond: config.retryBudgetMinPerSecond, windowMs: config.retryBudgetWindowMs });
     this.setEndpoints(config.endpoints);
     if (config.healthCheckIntervalMs > 0) {
@@ -125,23 +132,31 @@ export class SidecarChannel {
   }
 
   /** Shadow traffic compared so far. */
-  readonly shadowStats = { calls: 0, matches: 0, mismatches: 0, errors: 0, latencyDeltaMs: new LatencyReservoir(512) };
+  readonly shadowStats = { calls: 0, matches: 0, mismatches: 0, errors: 0, skipped: 0, latencyDeltaMs: new LatencyReservoir(512) };
   private shadowEndpoint: Endpoint | undefined;
 
   /**
    * Sends a copy of a successful invoke to the shadow endpoint, off the
    * caller's path (never awaited, never retried, errors only counted), and
-   * compares its output and latency with the primary's.
+   * compares its output and latency with the primary's. A copy that would
+   * have to wait for a connection is dropped (`skipped`), so a slow shadow
+   * never queues mirrored calls without bound.
    */
-  mirror(body: string, primaryText: string, primaryMs: number): void {
+  mirror(body: string, primaryText: string, primaryStarted: number): void {
     const shadow = this.config.shadow;
     if (!shadow || Math.random() * 100 >= shadow.percent) return;
-    this.shadowEndpoint ??= new Endpoint(shadow.url, 1, this.config, this.events, this.logger);
+    const primaryMs = performance.now() - primaryStarted;
+    this.shadowEndpoint ??= new Endpoint(shadow.url, 1, { ...this.config, maxInFlight: this.config.connections }, this.events, this.logger);
     const endpoint = this.shadowEndpoint;
+    const release = endpoint.bulkhead.tryEnter();
+    if (!release) {
+      this.shadowStats.skipped += 1;
+      return;
+    }
     const started = performance.now();
     this.shadowStats.calls += 1;
     void endpoint.pool
-      .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...(this.config.token && { authorization: `Bearer ${this.config.token}` }) }, body, headersTimeout: this.config.timeoutMs, bodyTimeout: this.config.timeoutMs })
+      .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...(this.authorization && { authorization: this.authorization }) }, body, headersTimeout: this.config.timeoutMs, bodyTimeout: this.config.timeoutMs })
       .then(async (response) => {
         const text = await response.body.text();
         const shadowMs = performance.now() - started;
@@ -154,7 +169,8 @@ export class SidecarChannel {
       .catch((error: unknown) => {
         this.shadowStats.errors += 1;
         this.events.emit('shadow', { sidecar: this.name, endpoint: shadow.url, match: false, primaryMs, shadowMs: performance.now() - started, error: String(error) });
-      });
+      })
+      .finally(release);
   }
 
   get name(): string {
@@ -173,7 +189,13 @@ export class SidecarChannel {
       // The sidecar is only as open as its healthiest replica.
       breaker: states.includes('closed') ? 'closed' : states.includes('half-open') ? 'half-open' : (states[0] ?? 'closed'),
       latencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99) },
+      ...(this.config.shadow && { shadow: this.shadowReport(this.config.shadow.url) }),
     };
+  }
+
+  private shadowReport(url: string): NonNullable<SidecarStats['shadow']> {
+    const { calls, matches, mismatches, errors, skipped, latencyDeltaMs } = this.shadowStats;
+    return { url, calls, matches, mismatches, errors, skipped, latencyDeltaMs: { p50: latencyDeltaMs.quantile(0.5), p99: latencyDeltaMs.quantile(0.99) } };
   }
 
   /** A whole call with a buffered body: 2xx resolves, anything else throws a `SquireError`. */
@@ -194,25 +216,32 @@ export class SidecarChannel {
    * body unread (streams read it incrementally). Errors are `SquireError`s.
    */
   async open(spec: RequestSpec, options: CallOptions = {}): Promise<OpenResult> {
+    // The monotonic clock: cheaper than Date.now() and immune to wall-clock steps.
     const started = performance.now();
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    const controller = new AbortController();
-    const overall = setTimeout(() => controller.abort(new TimeoutError(`no answer within ${timeoutMs} ms`, 'overall', { sidecar: this.name, endpoint: this.config.url })), timeoutMs);
-    const onCallerAbort = () => controller.abort(new AbortError('the caller aborted the call', { sidecar: this.name, endpoint: this.config.url }));
-    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    if (options.signal?.aborted) onCallerAbort();
+    const deadline = started + timeoutMs;
+    const signal = new CallSignal();
+    const overall: Expiring = {
+      deadline,
+      expire: () => signal.abort(new TimeoutError(`no answer within ${timeoutMs} ms`, 'overall', { sidecar: this.name, endpoint: this.config.url })),
+    };
+    deadlines.add(overall);
+    const callerSignal = options.signal;
+    const onCallerAbort = () => signal.abort(new AbortError('the caller aborted the call', { sidecar: this.name, endpoint: this.config.url }));
+    if (callerSignal?.aborted) onCallerAbort();
+    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     const finish = () => {
-      clearTimeout(overall);
-      options.signal?.removeEventListener('abort', onCallerAbort);
+      deadlines.delete(overall);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
     };
 
     const key = options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? (spec.idempotent ? undefined : randomUUID()));
     const maxRetries = options.maxRetries ?? this.config.maxRetries;
     this.counters.calls += 1;
     this.budget.recordCall();
-    if (this.config.versionRange !== undefined) await this.checkVersions(controller.signal);
-    const tried = new Set<Endpoint>();
+    if (this.config.versionRange !== undefined) await this.checkVersions(signal);
+    // Replicas already tried in this call; only allocated once a call retries.
+    let tried: Endpoint[] | undefined;
     let attempt = 0;
     for (;;) {
       attempt += 1;
@@ -220,18 +249,18 @@ export class SidecarChannel {
       let endpoint: Endpoint | undefined;
       try {
         endpoint = this.pick(tried, options.sessionId);
-        tried.add(endpoint);
-        const { response, release } = await this.attempt(endpoint, spec, options, key, deadline, controller.signal, attempt);
+        const { response, release } = await this.attempt(endpoint, spec, options, key, deadline, signal, attempt);
         if (response.statusCode >= 200 && response.statusCode < 300) {
           endpoint.breaker.recordSuccess();
           this.counters.successes += 1;
-          this.latency.record(performance.now() - started);
-          endpoint.latency.record(performance.now() - started);
+          const elapsed = performance.now() - started;
+          this.latency.record(elapsed);
+          endpoint.latency.record(elapsed);
           const done = () => {
             release();
             finish();
           };
-          return { status: response.statusCode, headers: response.headers, body: response.body, attempts: attempt, finish: done, signal: controller.signal };
+          return { status: response.statusCode, headers: response.headers, body: response.body, attempts: attempt, finish: done, signal };
         }
         const text = await response.body.text().catch(() => '');
         release();
@@ -249,7 +278,7 @@ export class SidecarChannel {
         if (countsAgainstBreaker(response.statusCode, error.code)) endpoint.breaker.recordFailure();
         else endpoint.breaker.recordSuccess();
       } catch (caught) {
-        error = this.classify(caught, controller.signal, 'headers', attempt, endpoint?.url);
+        error = this.classify(caught, signal, 'headers', attempt, endpoint?.url);
         if (!endpoint || error instanceof CircuitOpenError || error.code === 'client_overloaded') {
           // Failed fast without touching the sidecar: nothing to tell the breaker.
         } else if (!(error instanceof AbortError)) {
@@ -259,8 +288,9 @@ export class SidecarChannel {
           endpoint.breaker.releaseProbe();
         }
       }
+      if (endpoint) (tried ??= []).push(endpoint);
       error.attempts = attempt;
-      const delay = this.retryDelay(error, spec, key, attempt, maxRetries, deadline, controller.signal);
+      const delay = this.retryDelay(error, spec, key, attempt, maxRetries, deadline, signal);
       if (delay === undefined) {
         this.counters.failures += 1;
         finish();
@@ -270,11 +300,11 @@ export class SidecarChannel {
       this.events.emit('retry', { sidecar: this.name, endpoint: endpoint?.url ?? this.config.url, attempt, delayMs: delay, error });
       this.logger?.debug({ sidecar: this.name, attempt, delayMs: delay, code: error.code }, 'squire: retrying');
       try {
-        await sleep(delay, controller.signal);
+        await sleep(delay, signal);
       } catch {
         this.counters.failures += 1;
         finish();
-        throw this.classify(controller.signal.reason, controller.signal, 'overall', attempt);
+        throw this.classify(signal.reason, signal, 'overall', attempt);
       }
     }
   }
@@ -285,7 +315,7 @@ export class SidecarChannel {
     options: CallOptions,
     key: string | undefined,
     deadline: number,
-    signal: AbortSignal,
+    signal: CallSignal,
     attempt: number,
   ): Promise<{ response: Dispatcher.ResponseData; release: () => void }> {
     const { breaker, bulkhead } = endpoint;
@@ -296,10 +326,12 @@ export class SidecarChannel {
         retryAfter: breaker.retryInMs() / 1000,
       });
     }
-    const release = await bulkhead.enter(signal).catch((reason: unknown) => {
-      breaker.releaseProbe();
-      throw reason;
-    });
+    const release =
+      bulkhead.tryEnter() ??
+      (await bulkhead.enter(signal).catch((reason: unknown) => {
+        breaker.releaseProbe();
+        throw reason;
+      }));
     if (!release) {
       breaker.releaseProbe();
       throw new OverloadedError(`sidecar "${this.name}" (${endpoint.url}) already has ${bulkhead.maxInFlight} calls in flight`, {
@@ -310,16 +342,14 @@ export class SidecarChannel {
       });
     }
     try {
-      const remaining = deadline - Date.now();
+      const remaining = deadline - performance.now();
       if (remaining <= 0) throw signal.reason ?? new TimeoutError('the call budget is spent', 'overall');
-      const headers: Record<string, string> = {
-        ...this.config.headers,
-        ...options.headers,
-        [HEADERS.timeoutMs]: String(Math.max(1, Math.floor(remaining * (1 - SIDECAR_DEADLINE_MARGIN)))),
-      };
+      const extra = this.config.headers;
+      const headers: Record<string, string> = extra === undefined && options.headers === undefined ? {} : { ...extra, ...options.headers };
+      headers[HEADERS.timeoutMs] = String(Math.max(1, Math.floor(remaining * (1 - SIDECAR_DEADLINE_MARGIN))));
       if (spec.body !== undefined) headers['content-type'] = 'application/json';
       if (spec.accept) headers.accept = spec.accept;
-      if (this.config.token) headers.authorization = `Bearer ${this.config.token}`;
+      if (this.authorization) headers.authorization = this.authorization;
       if (key) headers[HEADERS.idempotencyKey] = key;
       if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
       if (this.events.wants('request')) {
@@ -327,14 +357,16 @@ export class SidecarChannel {
       }
       endpoint.calls += 1;
       const sent = performance.now();
+      // undici wants whole milliseconds; the deadline timer, not these, holds the call to its budget.
+      const phaseTimeout = Math.ceil(remaining);
       const response = await endpoint.pool.request({
         path: spec.path,
         method: spec.method,
         headers,
         body: spec.body ?? null,
         signal,
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
+        headersTimeout: phaseTimeout,
+        bodyTimeout: phaseTimeout,
       });
       if (this.events.wants('response')) {
         this.events.emit('response', { sidecar: this.name, endpoint: endpoint.url, status: response.statusCode, attempt, durationMs: performance.now() - sent });
@@ -351,7 +383,7 @@ export class SidecarChannel {
   }
 
   /** Milliseconds to wait before the next attempt, or undefined to give up. */
-  private retryDelay(error: SquireError, spec: RequestSpec, key: string | undefined, attempt: number, maxRetries: number, deadline: number, signal: AbortSignal): number | undefined {
+  private retryDelay(error: SquireError, spec: RequestSpec, key: string | undefined, attempt: number, maxRetries: number, deadline: number, signal: CallSignal): number | undefined {
     if (signal.aborted || error instanceof AbortError || !error.retryable) return undefined;
     if (attempt > maxRetries) return undefined;
     // Without a key a POST may have run on the sidecar: retry only what never reached it.
@@ -359,7 +391,7 @@ export class SidecarChannel {
     const retryAfterMs = error.retryAfter !== undefined ? error.retryAfter * 1000 : 0;
     if (retryAfterMs > this.config.maxRetryAfterMs) return undefined;
     const delay = Math.max(retryAfterMs, fullJitterBackoff(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs));
-    if (Date.now() + delay >= deadline) return undefined;
+    if (performance.now() + delay >= deadline) return undefined;
     if (!this.budget.tryRetry()) {
       this.logger?.warn({ sidecar: this.name, code: error.code }, 'squire: retry budget exhausted; not retrying');
       return undefined;
@@ -368,7 +400,7 @@ export class SidecarChannel {
   }
 
   /** Turns whatever a request threw into a `SquireError`. */
-  classify(error: unknown, signal: AbortSignal, phase: 'headers' | 'body' | 'overall', attempts: number, endpointUrl = this.config.url): SquireError {
+  classify(error: unknown, signal: CallSignal, phase: 'headers' | 'body' | 'overall', attempts: number, endpointUrl = this.config.url): SquireError {
     const fields = { sidecar: this.name, endpoint: endpointUrl, attempts };
     if (signal.aborted && isSquireError(signal.reason)) {
       const reason = signal.reason;
@@ -413,10 +445,16 @@ export class SidecarChannel {
    * loaded of two weighted random picks (power of two choices). Replicas
    * already tried in this call are avoided while others are left.
    */
-  private pick(tried: ReadonlySet<Endpoint>, sessionId: string | undefined): Endpoint {
+  private pick(tried: readonly Endpoint[] | undefined, sessionId: string | undefined): Endpoint {
     const now = Date.now();
+    if (this.endpoints.length === 1) {
+      // One replica (the usual case): no arrays to filter.
+      const only = this.endpoints[0]!;
+      if (only.eligible(now)) return only;
+      throw this.noEndpoint(now);
+    }
     const eligible = this.endpoints.filter((endpoint) => endpoint.eligible(now));
-    const fresh = eligible.filter((endpoint) => !tried.has(endpoint));
+    const fresh = tried === undefined ? eligible : eligible.filter((endpoint) => !tried.includes(endpoint));
     const pool = fresh.length > 0 ? fresh : eligible;
     if (pool.length === 0) throw this.noEndpoint(now);
     if (pool.length === 1) return pool[0]!;
@@ -444,13 +482,13 @@ export class SidecarChannel {
   }
 
   /** Reads the descriptor of replicas not checked yet and keeps out those outside the version range. */
-  private async checkVersions(signal: AbortSignal): Promise<void> {
+  private async checkVersions(signal: CallSignal | undefined): Promise<void> {
     const unchecked = this.endpoints.filter((endpoint) => endpoint.versionOk === undefined);
     if (unchecked.length === 0) return;
     await Promise.all(
       unchecked.map(async (endpoint) => {
         try {
-          const response = await endpoint.pool.request({ path: '/v1/agent', method: 'GET', headers: this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}, signal, headersTimeout: 2000, bodyTimeout: 2000 });
+          const response = await endpoint.pool.request({ path: '/v1/agent', method: 'GET', headers: this.authorization ? { authorization: this.authorization } : {}, signal, headersTimeout: 2000, bodyTimeout: 2000 });
           const text = await response.body.text();
           if (response.statusCode !== 200) return;
           const descriptor = AgentDescriptorSchema.safeParse(JSON.parse(text));
@@ -482,7 +520,7 @@ export class SidecarChannel {
         }
       }),
     );
-    if (this.config.versionRange !== undefined) await this.checkVersions(new AbortController().signal);
+    if (this.config.versionRange !== undefined) await this.checkVersions(undefined);
   }
 }
 
@@ -534,17 +572,17 @@ function secondsOf(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : ms / 1000;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CallSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal.removeListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.once('abort', onAbort);
   });
 }
