@@ -12,7 +12,7 @@ import { ClientEventBus, type ClientEventName, type ClientEvents } from './event
 import { fanOut, pipeline, type FanOutBranch, type FanOutOptions, type FanOutResult, type PipelineResult, type PipelineStep } from './fan-out.js';
 import { resolveOptions, type CallOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { SidecarChannel, type SidecarStats } from './transport/sidecar-channel.js';
-import { cutover, startRollout, type Rollout, type RolloutOptions } from './swap/rollout.js';
+import { cutover, startRollout, type CutoverOptions, type Rollout, type RolloutOptions } from './swap/rollout.js';
 import { discoverByDns, watchEndpointsFile, type DnsDiscoveryOptions } from './swap/discovery.js';
 import type { EndpointSpec } from './options.js';
 
@@ -96,8 +96,8 @@ export class SquireClient {
     return startRollout(this.channel(name), this.events, options);
   }
 
-  /** Blue/green: once `next` is ready, all traffic goes there and the old replicas drain. */
-  cutover(name: string, next: string, options: { readyTimeoutMs?: number } = {}): Promise<void> {
+  /** Blue/green: once `next` is ready, traffic ramps onto it over `warmupMs` and the old replicas drain. */
+  cutover(name: string, next: string, options: CutoverOptions = {}): Promise<void> {
     return cutover(this.channel(name), next, options);
   }
 

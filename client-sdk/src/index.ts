@@ -17,5 +17,7 @@ export type { BreakerState } from './policies/circuit-breaker.js';
 export { RunStream, type RunStreamOptions } from './streaming/run-stream.js';
 export { RunHandle, type WaitOptions } from './run-handle.js';
 export { SseDecoder, type ServerSentEvent } from './streaming/sse-decoder.js';
+export type { CutoverOptions, Rollout, RolloutOptions, RolloutOutcome } from './swap/rollout.js';
+export type { DnsDiscoveryOptions } from './swap/discovery.js';
 export { agentTypesModule, type AgentTypesModuleOptions } from './typegen/agent-types-module.js';
 export type { FanOutBranch, FanOutOptions, FanOutResult, FanOutStrategy, BranchResult, PipelineStep, PipelineResult } from './fan-out.js';

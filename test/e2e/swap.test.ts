@@ -159,25 +159,32 @@ describe('session affinity', () => {
 });
 
 describe('shadow traffic', () => {
-  it('compares mirrored calls off the caller path: a slow shadow does not slow the caller', async () => {
+  it('compares mirrored calls off the caller path: a slow shadow neither slows the caller nor queues copies', async () => {
     const primary = await startSidecar({ agent: 'echo' });
-    const slowShadow = await startFaultServer({ kind: 'ok', delayMs: 150 });
+    const slowShadow = await startFaultServer({ kind: 'ok', delayMs: 1000 });
     try {
       const measure = (shadow: boolean) =>
         withClient({ sidecars: { echo: { url: primary.url, ...(shadow && { shadow: { url: slowShadow.url, percent: 100 } }) } } }, async (client) => {
           const agent = client.agent('echo');
           for (let i = 0; i < 50; i += 1) await agent.invoke({ text: 'warm' });
           const result = await runLoad((i) => agent.invoke({ text: `s${i}` }), 200, 1500);
-          await new Promise((resolve) => setTimeout(resolve, 400));
-          return { p99: p99(result.latencies), failed: result.failed };
+          await new Promise((resolve) => setTimeout(resolve, 1200));
+          return { p99: p99(result.latencies), failed: result.failed, stats: client.stats().echo! };
         });
       const without = await measure(false);
       const withShadow = await measure(true);
-      console.log(`shadow: caller p99 without ${without.p99.toFixed(2)} ms, with ${withShadow.p99.toFixed(2)} ms`);
+      console.log(`shadow: caller p99 without ${without.p99.toFixed(2)} ms, with ${withShadow.p99.toFixed(2)} ms; ${JSON.stringify(withShadow.stats.shadow)}`);
       expect(withShadow.failed).toBe(0);
-      // The shadow answers in 150 ms; were it on the path, p99 would be past it.
-      expect(withShadow.p99).toBeLessThan(100);
-      expect(slowShadow.requests.length).toBeGreaterThan(200);
+      // The shadow answers after 1 s; were it on the caller's path, p99 would be past that.
+      expect(withShadow.p99).toBeLessThan(500);
+      expect(without.stats.shadow).toBeUndefined();
+      const report = withShadow.stats.shadow!;
+      expect(report.calls).toBe(slowShadow.requests.length);
+      expect(report.matches + report.mismatches + report.errors).toBe(report.calls);
+      expect(report.latencyDeltaMs.p50).toBeGreaterThan(900);
+      // 16 connections to a shadow that takes 1 s: the rest of the copies are dropped, not queued.
+      expect(report.skipped).toBeGreaterThan(100);
+      expect(report.calls + report.skipped).toBeGreaterThan(300);
     } finally {
       await slowShadow.close();
     }

@@ -93,13 +93,26 @@ export function startRollout(channel: SidecarChannel, events: ClientEventBus, op
   return { done, abort: () => (aborted = true) };
 }
 
+export interface CutoverOptions {
+  /** How long to wait for `/readyz` 200 before giving up (traffic stays put). @default 60000 */
+  readyTimeoutMs?: number;
+  /**
+   * Milliseconds over which traffic moves from the old replicas to the new
+   * one, in ten even steps (Envoy's "slow start"): a cold process (JIT,
+   * caches, connection set-up) takes the full load only once it has warmed
+   * up on a share of it. 0 moves everything at once. @default 2000
+   */
+  warmupMs?: number;
+}
+
 /**
- * Blue/green: waits until `next` answers `/readyz` 200, then sends it all the
- * traffic. The old replicas stop taking calls at once and close their pools
- * when their calls in flight are done; the operator then stops them (SIGTERM),
- * and any call that still lands there gets `draining` and is retried on `next`.
+ * Blue/green: waits until `next` answers `/readyz` 200, ramps traffic onto
+ * it over `warmupMs`, then sends it everything. The old replicas stop taking
+ * calls and close their pools when their calls in flight are done; the
+ * operator then stops them (SIGTERM), and any call that still lands there
+ * gets `draining` and is retried on `next`.
  */
-export async function cutover(channel: SidecarChannel, next: string, options: { readyTimeoutMs?: number; token?: string } = {}): Promise<void> {
+export async function cutover(channel: SidecarChannel, next: string, options: CutoverOptions = {}): Promise<void> {
   const endpoint = parseEndpointSafe(next);
   if (!endpoint) throw new Error(`not an endpoint: ${next}`);
   const until = Date.now() + (options.readyTimeoutMs ?? 60_000);
@@ -116,6 +129,18 @@ export async function cutover(channel: SidecarChannel, next: string, options: { 
     }
     if (Date.now() > until) throw new Error(`${next} did not become ready in time; traffic stays where it was`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const old: EndpointSpec[] = channel.endpointList().filter((replica) => replica.url !== next).map((replica) => ({ url: replica.url, weight: replica.weight }));
+  const oldWeight = old.reduce((sum, replica) => sum + replica.weight, 0);
+  const warmupMs = options.warmupMs ?? 2000;
+  const steps = 10;
+  if (oldWeight > 0 && warmupMs > 0) {
+    for (let step = 1; step < steps; step += 1) {
+      const share = step / steps;
+      // New weight w with share p of the traffic: w / (w + old) = p.
+      channel.setEndpoints([...old, { url: next, weight: (oldWeight * share) / (1 - share) }]);
+      await new Promise((resolve) => setTimeout(resolve, warmupMs / steps));
+    }
   }
   channel.setEndpoints([{ url: next, weight: 1 }]);
 }
