@@ -95,6 +95,40 @@ async function measureRaw(address, headers = {}) {
   }
 }
 
+async function clientCost() {
+  // Client CPU per call: the same sequential calls to the bare node:http floor
+  // (so the server costs nothing extra), counted with process.cpuUsage().
+  const rawCpu = [];
+  const sdkCpu = [];
+  await withServer(['bench/floors/node-server.mjs'], {}, async (s) => {
+    const pool = endpointPool(s.address, 1);
+    const client = createClient({ sidecars: { floor: { url: s.address, connections: 1 } } });
+    const agent = client.agent('floor');
+    const cpuPerCall = async (call, count = 5000) => {
+      for (let i = 0; i < 500; i += 1) await call();
+      const start = process.cpuUsage();
+      for (let i = 0; i < count; i += 1) await call();
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) / count;
+    };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      rawCpu.push(await cpuPerCall(() => rawInvoke(pool)));
+      sdkCpu.push(await cpuPerCall(() => agent.invoke({ text: 'hello, squire' })));
+    }
+    await pool.destroy();
+    await client.close();
+  });
+  record('1b. client cost', 'client CPU per call: SDK invoke vs raw Pool.request', 'µs', sdkCpu, rawCpu);
+  record('1b. client cost', 'client CPU added by the SDK per call', 'µs', sdkCpu.map((value, i) => value - rawCpu[i]), undefined, { label: '≤ 30 µs', value: 30 }, 'lower');
+  const memory = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bench/lib/idle-endpoints.mjs')], { cwd: join(ROOT, 'bench') });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`idle-endpoints exited ${code}`))));
+  });
+  record('1b. client cost', 'heap per idle endpoint (1,000 configured)', 'KiB', [memory.heapKiB]);
+}
+
 async function throughputBench() {
   for (const connections of [32, 256]) {
     const sidecar = [];
@@ -370,6 +404,7 @@ async function main() {
   console.log(`machine: ${machine}\nrounds: ${ROUNDS}\n`);
   const benches = [
     ['1', callOverhead],
+    ['1b', clientCost],
     ['2', throughputBench],
     ['3', memoryBench],
     ['4', coldStart],

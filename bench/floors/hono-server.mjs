@@ -3,11 +3,14 @@
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 
+// The shape of an invoke result, so the SDK can be measured against this floor too.
+const USAGE = { input_tokens: 0, output_tokens: 0, total_tokens: 0, llm_calls: 0 };
+const TIMING = { queued_ms: 0, run_ms: 0, total_ms: 0 };
 const app = new Hono();
 app.get('/readyz', (c) => c.json({ status: 'ready' }));
 app.post('/v1/invoke', async (c) => {
   const body = await c.req.json();
-  return c.json({ run_id: 'run_floor', status: 'succeeded', output: body.input });
+  return c.json({ run_id: 'run_floor', status: 'succeeded', output: body.input, usage: USAGE, timing: TIMING });
 });
 const socket = process.env.FLOOR_SOCKET;
 const server = serve({ fetch: app.fetch, port: socket ? undefined : 0, hostname: '127.0.0.1' }, () => undefined);
