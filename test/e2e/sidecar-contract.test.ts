@@ -77,14 +77,19 @@ describe('POST /v1/invoke', () => {
     expectProblem(array, 400, 'invalid_request');
   });
 
-  it('rejects other content types with 415', async () => {
+  it('rejects other content types and compressed bodies with 415', async () => {
     const response = await http(echo.url, '/v1/invoke', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"input":{"text":"x"}}' });
     expectProblem(response, 415, 'unsupported_media_type');
+    const gzipped = await http(echo.url, '/v1/invoke', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"input":{"text":"x"}}' });
+    expectProblem(gzipped, 415, 'unsupported_media_type');
   });
 
   it('rejects a body over --max-body with 413, by Content-Length and when chunked', async () => {
     const big = JSON.stringify({ input: { text: 'x'.repeat(5000) } });
-    expectProblem(await http(echo.url, '/v1/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }), 413, 'body_too_large');
+    const declared = await http(echo.url, '/v1/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expectProblem(declared, 413, 'body_too_large');
+    // The rest of an oversize upload is not read: the connection closes.
+    expect(declared.headers.connection).toBe('close');
     // A stream body has no Content-Length: undici sends it chunked.
     const { Readable } = await import('node:stream');
     const { request } = await import('undici');

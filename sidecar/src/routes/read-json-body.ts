@@ -1,13 +1,15 @@
 /**
  * @module
- * Reads a JSON request body with the sidecar's limits: content type (415),
+ * Reads a JSON request body with the sidecar's limits: content type and
+ * encoding (415: a compressed body would otherwise be parsed as garbage),
  * size (413, checked on `Content-Length` first and again while streaming, so
- * a chunked body cannot slip past), and syntax (400 `invalid_json`).
+ * a chunked body cannot slip past; the connection then closes rather than
+ * reading the rest), and syntax (400 `invalid_json`).
  */
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
-import { requestHeader } from '../middleware/request-header.js';
+import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -16,9 +18,13 @@ export async function readJsonBody(c: Context<SidecarEnv>, maxBytes: number): Pr
   if (type === undefined || !JSON_TYPE.test(type)) {
     throw new SidecarError('unsupported_media_type', `send Content-Type: application/json (got ${type ?? 'none'})`);
   }
+  const encoding = requestHeader(c, 'content-encoding');
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new SidecarError('unsupported_media_type', `send the body uncompressed (got Content-Encoding: ${encoding})`);
+  }
   const declared = requestHeader(c, 'content-length');
   if (declared !== undefined && Number(declared) > maxBytes) {
-    c.header('connection', 'close');
+    setResponseHeader(c, 'connection', 'close');
     throw new SidecarError('body_too_large', `the body is ${declared} bytes; this sidecar takes at most ${maxBytes}`);
   }
   const text = await readText(c, maxBytes);
@@ -35,7 +41,7 @@ async function readText(c: Context<SidecarEnv>, maxBytes: number): Promise<strin
   const chunks: Buffer[] = [];
   let size = 0;
   const tooLarge = () => {
-    c.header('connection', 'close');
+    setResponseHeader(c, 'connection', 'close');
     return new SidecarError('body_too_large', `the body exceeds ${maxBytes} bytes`);
   };
   if (incoming && !incoming.readableEnded && incoming.readable) {
