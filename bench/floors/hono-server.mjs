@@ -1,5 +1,6 @@
 // Floor: a bare Hono route on @hono/node-server doing what the echo agent's
 // invoke does at minimum (parse the JSON body, answer JSON). Prints its address.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 
@@ -10,6 +11,8 @@ const app = new Hono();
 app.get('/readyz', (c) => c.json({ status: 'ready' }));
 app.post('/v1/invoke', async (c) => {
   const body = await c.req.json();
+  // Like the slow agent, for the fan-out floor: {"input": {"ms": 20}} waits 20 ms.
+  if (typeof body.input?.ms === 'number') await sleep(body.input.ms);
   return c.json({ run_id: 'run_floor', status: 'succeeded', output: body.input, usage: USAGE, timing: TIMING });
 });
 const socket = process.env.FLOOR_SOCKET;
