@@ -120,7 +120,8 @@ describe('deadlines', () => {
     expect(elapsed).toBeLessThan(1000);
     const sent = Number(server.requests[0]!.headers['squire-timeout-ms']);
     expect(sent).toBeGreaterThan(0);
-    expect(sent).toBeLessThanOrEqual(300);
+    // Less a margin (≥ 50 ms) so the sidecar's 504 arrives before the client gives up.
+    expect(sent).toBeLessThanOrEqual(250);
   });
 
   it('stops at once on caller abort and does not retry it', async () => {

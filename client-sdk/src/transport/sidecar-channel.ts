@@ -75,8 +75,18 @@ export interface SidecarStats {
   shadow?: { url: string; calls: number; matches: number; mismatches: number; errors: number; skipped: number; latencyDeltaMs: { p50: number | undefined; p99: number | undefined } };
 }
 
-/** Share of the remaining budget kept back so the sidecar answers 504 before the client gives up. */
+/**
+ * Part of the remaining budget kept back so the sidecar answers 504 before
+ * the client gives up: 5 %, but at least 50 ms (the 504 has to travel back
+ * on a busy machine too) and never more than half.
+ */
 const SIDECAR_DEADLINE_MARGIN = 0.05;
+const MIN_SIDECAR_DEADLINE_MARGIN_MS = 50;
+
+function sidecarBudgetMs(remaining: number): number {
+  const margin = Math.min(remaining / 2, Math.max(remaining * SIDECAR_DEADLINE_MARGIN, MIN_SIDECAR_DEADLINE_MARGIN_MS));
+  return Math.max(1, Math.floor(remaining - margin));
+}
 
 export class SidecarChannel {
   readonly budget: RetryBudget;
@@ -346,7 +356,7 @@ export class SidecarChannel {
       if (remaining <= 0) throw signal.reason ?? new TimeoutError('the call budget is spent', 'overall');
       const extra = this.config.headers;
       const headers: Record<string, string> = extra === undefined && options.headers === undefined ? {} : { ...extra, ...options.headers };
-      headers[HEADERS.timeoutMs] = String(Math.max(1, Math.floor(remaining * (1 - SIDECAR_DEADLINE_MARGIN))));
+      headers[HEADERS.timeoutMs] = String(sidecarBudgetMs(remaining));
       if (spec.body !== undefined) headers['content-type'] = 'application/json';
       if (spec.accept) headers.accept = spec.accept;
       if (this.authorization) headers.authorization = this.authorization;
