@@ -436,6 +436,58 @@ async function streamingBench() {
 }
 
 
+async function sessionBench() {
+  // In-process: the session store's own append and window load, against the
+  // same SQL through raw better-sqlite3 (same pragmas) as the floor.
+  const { SessionStore } = await import('../sidecar/dist/session/session-store.js');
+  const { default: Database } = await import('better-sqlite3');
+  const { default: pino } = await import('pino');
+  const turn = (i) => [
+    { role: 'user', content: `question ${i}: ${'what is the weather like today? '.repeat(4)}` },
+    { role: 'assistant', content: `answer ${i}: ${'it is sunny and mild with a light breeze. '.repeat(4)}` },
+  ];
+  const perOp = (count, op) => {
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1) op(i);
+    return ((performance.now() - started) * 1000) / count;
+  };
+  const append = { squire: [], floor: [] };
+  const load = { squire: [], floor: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const dir = mkdtempSync(join(tmpdir(), 'squire-bench-sessions-'));
+    try {
+      const store = new SessionStore({ dataDir: dir, maxMessages: 50, maxTokens: 8000, ttlMs: 86_400_000, log: pino({ level: 'silent' }) });
+      const signal = new AbortController().signal;
+      const held = await store.open('bench-session', signal);
+      append.squire.push(perOp(1000, (i) => held.append(...turn(i))));
+      held.release();
+      const started = performance.now();
+      for (let i = 0; i < 1000; i += 1) {
+        const session = await store.open('bench-session', signal);
+        await session.messages();
+        session.release();
+      }
+      load.squire.push(((performance.now() - started) * 1000) / 1000);
+      store.close();
+
+      const db = new Database(join(dir, 'floor.db'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec('CREATE TABLE m (session_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (session_id, seq))');
+      const insert = db.prepare('INSERT INTO m VALUES (?, ?, ?, ?)');
+      const insertTurn = db.transaction((i) => turn(i).forEach((message, k) => insert.run('bench-session', 2 * i + k, message.role, message.content)));
+      append.floor.push(perOp(1000, insertTurn));
+      const window = db.prepare('SELECT role, content FROM m WHERE session_id = ? ORDER BY seq DESC LIMIT 50');
+      load.floor.push(perOp(1000, () => window.all('bench-session')));
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  record('9. sessions', 'append a turn (2 messages) vs the same insert in raw better-sqlite3', 'µs', append.squire, append.floor);
+  record('9. sessions', 'load the window (last 50 of 2,000 messages) vs the same select', 'µs', load.squire, load.floor);
+}
+
 async function main() {
   const started = Date.now();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${HAS_TASKSET ? ', servers on core 0 and load on core 1' : ', unpinned (no taskset)'}`;
@@ -450,6 +502,7 @@ async function main() {
     ['6', durableBench],
     ['7', streamingBench],
     ['8', overloadBench],
+    ['9', sessionBench],
   ];
   // SQUIRE_BENCH_ONLY=1,7 runs a subset while working on one figure.
   const only = process.env.SQUIRE_BENCH_ONLY?.split(',').map((item) => item.trim());
