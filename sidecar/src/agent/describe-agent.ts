@@ -3,18 +3,13 @@
  * The descriptor of `GET /v1/agent` and the OpenAPI document, both computed
  * once at start-up from the agent's zod schemas.
  */
-import { z } from 'zod';
 import { CONTRACT_VERSION, buildOpenApiDocument, type AgentDescriptor, type AgentLimits, type ModelProvider } from '@squire/client/contract';
 import { isLlmAgent, type AgentDefinition } from './define-agent.js';
 import { SIDECAR_VERSION } from '../version.js';
+import { toJsonSchema } from './json-schema.js';
 
 export function agentJsonSchemas(agent: AgentDefinition): { input: Record<string, unknown>; output: Record<string, unknown> } {
-  const convert = (schema: z.ZodType, io: 'input' | 'output') => {
-    const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
-    delete json.$schema;
-    return json;
-  };
-  return { input: convert(agent.input, 'input'), output: convert(agent.output, 'output') };
+  return { input: toJsonSchema(agent.input, 'input'), output: toJsonSchema(agent.output, 'output') };
 }
 
 export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provider: ModelProvider, features: { backgroundRuns: boolean; sessions: boolean }): AgentDescriptor {

@@ -11,6 +11,7 @@ import type { RunEventDraft } from '@squire/client/contract';
 import type { AgentContext } from '../agent/agent-context.js';
 import type { LlmAgentDefinition, ToolDefinition } from '../agent/define-agent.js';
 import { SidecarError } from '../errors.js';
+import { toJsonSchema } from '../agent/json-schema.js';
 import type { ChatMessage, ChatTool } from './llm-client.js';
 
 export const DEFAULT_MAX_STEPS = 8;
@@ -25,9 +26,9 @@ export async function runLlmAgent(definition: LlmAgentDefinition, ctx: AgentCont
     { role: 'user', content: userText },
   ];
   const tools = Object.entries(definition.tools ?? {});
-  const chatTools: ChatTool[] = tools.map(([name, tool]) => ({ name, description: tool.description, parameters: jsonSchema(tool.parameters, 'input') }));
+  const chatTools: ChatTool[] = tools.map(([name, tool]) => ({ name, description: tool.description, parameters: toJsonSchema(tool.parameters, 'input') }));
   const textOutput = definition.output instanceof z.ZodString;
-  const responseSchema = textOutput ? undefined : { name: `${definition.name}_output`.replace(/[^A-Za-z0-9_-]/g, '_'), schema: jsonSchema(definition.output, 'output') };
+  const responseSchema = textOutput ? undefined : { name: `${definition.name}_output`.replace(/[^A-Za-z0-9_-]/g, '_'), schema: toJsonSchema(definition.output, 'output') };
   const maxSteps = definition.maxSteps ?? DEFAULT_MAX_STEPS;
 
   for (let step = 1; step <= maxSteps; step += 1) {
@@ -93,18 +94,4 @@ function parseJsonAnswer(text: string, agent: string): unknown {
   } catch {
     throw new SidecarError('agent_error', `the model's final answer for agent "${agent}" is not the JSON its output schema needs: ${text.slice(0, 200)}`);
   }
-}
-
-// An agent's schemas never change, and converting them costs a fraction of a
-// millisecond that every run would pay before its first model call.
-const converted = { input: new WeakMap<z.ZodType, Record<string, unknown>>(), output: new WeakMap<z.ZodType, Record<string, unknown>>() };
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  let json = converted[io].get(schema);
-  if (!json) {
-    json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
-    delete json.$schema;
-    converted[io].set(schema, json);
-  }
-  return json;
 }
