@@ -47,17 +47,14 @@ export function startRollout(channel: SidecarChannel, events: ClientEventBus, op
   const errorRate = options.rollbackOn?.errorRate ?? 0.01;
   const minCalls = options.rollbackOn?.minCalls ?? 20;
   const checkEveryMs = options.checkEveryMs ?? 100;
-  const stable: EndpointSpec[] = channel.endpointList().filter((endpoint) => endpoint.url !== options.canary).map((endpoint) => ({ url: endpoint.url, weight: endpoint.weight }));
-  const stableWeight = stable.reduce((sum, endpoint) => sum + endpoint.weight, 0) || 1;
+  const stable = replicasOtherThan(channel, options.canary);
   let aborted = false;
 
   const done = (async (): Promise<RolloutOutcome> => {
     let canary: Endpoint | undefined;
     const baseline = { calls: 0, failures: 0 };
     for (const [index, percent] of steps.entries()) {
-      // Canary weight w with share p: w / (w + stable) = p.
-      const weight = percent >= 100 ? 1 : (stableWeight * percent) / (100 - percent);
-      channel.setEndpoints(percent >= 100 ? [{ url: options.canary, weight: 1 }] : [...stable, { url: options.canary, weight }]);
+      channel.setEndpoints(percent >= 100 ? [{ url: options.canary, weight: 1 }] : withShare(stable, options.canary, percent / 100));
       canary = channel.endpointList().find((endpoint) => endpoint.url === options.canary)!;
       events.emit('rollout', { sidecar: channel.name, canary: options.canary, state: 'step', step: index + 1, percent });
       const stepEnds = Date.now() + stepMs;
@@ -77,7 +74,7 @@ export function startRollout(channel: SidecarChannel, events: ClientEventBus, op
 
     function rollback(step: number, reason: string): RolloutOutcome {
       const started = performance.now();
-      channel.setEndpoints(stable);
+      channel.setEndpoints(stable.specs);
       const outcome: RolloutOutcome = {
         state: 'rolled_back',
         atStep: step,
@@ -130,17 +127,32 @@ export async function cutover(channel: SidecarChannel, next: string, options: Cu
     if (Date.now() > until) throw new Error(`${next} did not become ready in time; traffic stays where it was`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const old: EndpointSpec[] = channel.endpointList().filter((replica) => replica.url !== next).map((replica) => ({ url: replica.url, weight: replica.weight }));
-  const oldWeight = old.reduce((sum, replica) => sum + replica.weight, 0);
+  const old = replicasOtherThan(channel, next);
   const warmupMs = options.warmupMs ?? 2000;
   const steps = 10;
-  if (oldWeight > 0 && warmupMs > 0) {
+  if (old.weight > 0 && warmupMs > 0) {
     for (let step = 1; step < steps; step += 1) {
-      const share = step / steps;
-      // New weight w with share p of the traffic: w / (w + old) = p.
-      channel.setEndpoints([...old, { url: next, weight: (oldWeight * share) / (1 - share) }]);
+      channel.setEndpoints(withShare(old, next, step / steps));
       await new Promise((resolve) => setTimeout(resolve, warmupMs / steps));
     }
   }
   channel.setEndpoints([{ url: next, weight: 1 }]);
+}
+
+interface Replicas {
+  specs: EndpointSpec[];
+  /** Their weights added up. */
+  weight: number;
+}
+
+function replicasOtherThan(channel: SidecarChannel, url: string): Replicas {
+  const specs = channel.endpointList().filter((replica) => replica.url !== url).map((replica) => ({ url: replica.url, weight: replica.weight }));
+  return { specs, weight: specs.reduce((sum, replica) => sum + replica.weight, 0) };
+}
+
+/** `others` plus `url` weighted to take `share` (0 < share < 1) of the traffic. */
+function withShare(others: Replicas, url: string, share: number): EndpointSpec[] {
+  // Weight w with share p: w / (w + others) = p. With no weight elsewhere, any weight takes it all.
+  const weight = others.weight > 0 ? (others.weight * share) / (1 - share) : 1;
+  return [...others.specs, { url, weight }];
 }
