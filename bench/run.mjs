@@ -265,9 +265,7 @@ async function fanOutBench() {
       const pools = servers.map((s) => endpointPool(s.address, 2));
       try {
         floor.push(
-          await fanOutTimes(() =>
-            Promise.all(pools.map((pool) => pool.request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((response) => response.body.text()))),
-          ),
+          await fanOutTimes(() => Promise.all(pools.map((pool) => rawInvoke(pool, {}, body)))),
         );
       } finally {
         await Promise.all(pools.map((pool) => pool.destroy()));
@@ -454,9 +452,9 @@ async function sessionBench() {
     { role: 'user', content: `question ${i}: ${'what is the weather like today? '.repeat(4)}` },
     { role: 'assistant', content: `answer ${i}: ${'it is sunny and mild with a light breeze. '.repeat(4)}` },
   ];
-  const perOp = (count, op) => {
+  const perOp = async (count, op) => {
     const started = performance.now();
-    for (let i = 0; i < count; i += 1) op(i);
+    for (let i = 0; i < count; i += 1) await op(i);
     return ((performance.now() - started) * 1000) / count;
   };
   const append = { squire: [], floor: [] };
@@ -467,15 +465,15 @@ async function sessionBench() {
       const store = new SessionStore({ dataDir: dir, maxMessages: 50, maxTokens: 8000, ttlMs: 86_400_000, log: pino({ level: 'silent' }) });
       const signal = new AbortController().signal;
       const held = await store.open('bench-session', signal);
-      append.squire.push(perOp(1000, (i) => held.append(...turn(i))));
+      append.squire.push(await perOp(1000, (i) => held.append(...turn(i))));
       held.release();
-      const started = performance.now();
-      for (let i = 0; i < 1000; i += 1) {
-        const session = await store.open('bench-session', signal);
-        await session.messages();
-        session.release();
-      }
-      load.squire.push(((performance.now() - started) * 1000) / 1000);
+      load.squire.push(
+        await perOp(1000, async () => {
+          const session = await store.open('bench-session', signal);
+          await session.messages();
+          session.release();
+        }),
+      );
       store.close();
 
       const db = new Database(join(dir, 'floor.db'));
@@ -484,9 +482,9 @@ async function sessionBench() {
       db.exec('CREATE TABLE m (session_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (session_id, seq))');
       const insert = db.prepare('INSERT INTO m VALUES (?, ?, ?, ?)');
       const insertTurn = db.transaction((i) => turn(i).forEach((message, k) => insert.run('bench-session', 2 * i + k, message.role, message.content)));
-      append.floor.push(perOp(1000, insertTurn));
+      append.floor.push(await perOp(1000, insertTurn));
       const window = db.prepare('SELECT role, content FROM m WHERE session_id = ? ORDER BY seq DESC LIMIT 50');
-      load.floor.push(perOp(1000, () => window.all('bench-session')));
+      load.floor.push(await perOp(1000, () => window.all('bench-session')));
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -20,9 +20,9 @@ export function endpointPool(address, connections) {
 
 export const ECHO_BODY = JSON.stringify({ input: { text: 'hello, squire' } });
 
-export function rawInvoke(pool, headers = {}) {
+export function rawInvoke(pool, headers = {}, body = ECHO_BODY) {
   return pool
-    .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: ECHO_BODY })
+    .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
     .then(async (response) => {
       await response.body.text();
       if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
