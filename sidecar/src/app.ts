@@ -20,6 +20,7 @@ import { setResponseHeader } from './middleware/request-header.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import type { IdempotentCalls } from './runs/idempotency.js';
+import type { ProtocolMount } from './protocols/protocol.js';
 
 export interface AppDeps {
   descriptor: AgentDescriptor;
@@ -39,6 +40,8 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** Idempotency-Key support on POST /v1/invoke. */
   idempotency?: IdempotentCalls;
+  /** Protocols beside contract v1 (MCP, A2A, OpenAI chat): routes after auth, errors in their own shape. */
+  protocols?: readonly ProtocolMount[];
 }
 
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
@@ -47,7 +50,9 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   // The checks every request passes, as one middleware: each layer of
   // Hono's chain costs a promise and a dispatch on every call.
   const checkHost = deps.allowedHosts ? hostCheck(deps.allowedHosts) : undefined;
-  const checkBearer = deps.token ? bearerCheck(deps.token) : undefined;
+  const protocols = deps.protocols ?? [];
+  const checkBearer = deps.token ? bearerCheck(deps.token, protocols.flatMap((protocol) => protocol.publicPaths ?? [])) : undefined;
+  const protocolOf = (path: string) => protocols.find((protocol) => protocol.owns(path));
   app.use('*', function requestGuard(c, next) {
     // Tell keep-alive clients to open their next connection elsewhere.
     if (deps.lifecycle.phase === 'draining') setResponseHeader(c, 'connection', 'close');
@@ -74,21 +79,36 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     }),
   );
   for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
+  for (const protocol of protocols) app.route('/', protocol.routes);
 
   app.notFound((c) => {
-    const allowed = allowedMethods(c.req.path);
+    const protocol = protocolOf(c.req.path);
+    const allowed = protocol ? protocol.allowedMethods(c.req.path) : allowedMethods(c.req.path);
     if (allowed && !allowed.split(', ').includes(c.req.method)) {
-      return problemResponse(new SidecarError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed}`), { allow: allowed });
+      const error = new SidecarError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed}`);
+      if (!protocol) return problemResponse(error, { allow: allowed });
+      const response = protocol.renderError(error, c);
+      response.headers.set('allow', allowed);
+      return response;
     }
-    return problemResponse(new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`));
+    const missing = new SidecarError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+    return protocol ? protocol.renderError(missing, c) : problemResponse(missing);
   });
   app.onError((error, c) => {
     // An error response replaces the one the middleware prepared headers for.
     const headers: Record<string, string> = { 'x-request-id': c.get('reqId') };
     if (deps.lifecycle.phase === 'draining') headers.connection = 'close';
-    if (error instanceof SidecarError) return problemResponse(error, headers);
-    deps.log.error({ err: error, ...c.get('logBindings') }, 'unhandled error');
-    return problemResponse(new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log'), headers);
+    const protocol = protocolOf(c.req.path);
+    let failure: SidecarError;
+    if (error instanceof SidecarError) failure = error;
+    else {
+      deps.log.error({ err: error, ...c.get('logBindings') }, 'unhandled error');
+      failure = new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log');
+    }
+    if (!protocol) return problemResponse(failure, headers);
+    const response = protocol.renderError(failure, c);
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
   });
   return app;
 }

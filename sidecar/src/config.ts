@@ -49,6 +49,7 @@ export const CONFIG_OPTIONS = {
   'session-max-messages': { env: 'SQUIRE_SESSION_MAX_MESSAGES', description: 'Turns of session memory loaded into a run' },
   'session-max-tokens': { env: 'SQUIRE_SESSION_MAX_TOKENS', description: 'Approximate tokens of session memory loaded into a run' },
   'session-ttl-ms': { env: 'SQUIRE_SESSION_TTL_MS', description: 'Idle time after which a session is forgotten' },
+  protocols: { env: 'SQUIRE_PROTOCOLS', description: 'Protocols served beside contract v1: any of mcp, a2a, openai, comma-separated, or none' },
   'log-level': { env: 'SQUIRE_LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -65,6 +66,10 @@ const bytes = z.union([z.number(), z.string()]).transform((value, ctx) => {
   }
   return Number(match[1]) * unit;
 });
+
+/** The protocols a sidecar can speak beside contract v1 (see `src/protocols/`). */
+export const PROTOCOL_NAMES = ['mcp', 'a2a', 'openai'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -102,6 +107,19 @@ export const ConfigSchema = z
     sessionMaxMessages: int(1).default(50),
     sessionMaxTokens: int(1).default(8000),
     sessionTtlMs: int(1000).default(30 * 24 * 3600 * 1000),
+    protocols: z
+      .string()
+      .default(PROTOCOL_NAMES.join(','))
+      .transform((value, ctx) => {
+        const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+        if (names.length === 1 && names[0] === 'none') return [];
+        const unknown = names.filter((name) => !(PROTOCOL_NAMES as readonly string[]).includes(name));
+        if (unknown.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `unknown protocol ${unknown.map((name) => `"${name}"`).join(', ')}; choose from ${PROTOCOL_NAMES.join(', ')} or none` });
+          return z.NEVER;
+        }
+        return [...new Set(names)] as ProtocolName[];
+      }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {

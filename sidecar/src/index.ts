@@ -13,6 +13,7 @@ export type {
   DefinedAgent,
 } from './agent/define-agent.js';
 export type { AgentContext } from './agent/agent-context.js';
+export { lastUserText, type ChatTurn } from './agent/chat-turns.js';
 export type { LlmClient, ChatMessage, ChatRequest, ChatResult } from './llm/llm-client.js';
 export type { SessionMemory } from './session/session-memory.js';
 export { SidecarError } from './errors.js';

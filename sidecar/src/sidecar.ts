@@ -26,6 +26,7 @@ import { IdempotentCalls } from './runs/idempotency.js';
 import { BackgroundRuns } from './runs/background-runs.js';
 import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { describeProtocols, mountProtocols } from './protocols/index.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -88,8 +89,22 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
       max_timeout_ms: limits.maxTimeoutMs,
     },
     llm.descriptor,
-    { backgroundRuns: true, sessions: true },
+    { backgroundRuns: true, sessions: true, protocols: describeProtocols(config.protocols) },
   );
+  const idempotency = new IdempotentCalls(runStore, config.idempotencyTtlMs);
+  const deadlineLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody };
+  const protocols = mountProtocols(config.protocols, {
+    agent,
+    descriptor,
+    executor,
+    runs,
+    lifecycle,
+    limits: deadlineLimits,
+    idempotency,
+    allowedHosts: config.allowedHosts,
+    bearer: config.token !== undefined,
+    log,
+  });
   const app = createApp({
     descriptor,
     openapi: agentOpenApi(agent),
@@ -101,7 +116,8 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
-    idempotency: new IdempotentCalls(runStore, config.idempotencyTtlMs),
+    idempotency,
+    protocols,
     routes: [
       sessionRoutes(sessions),
       runRoutes({

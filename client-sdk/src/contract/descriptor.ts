@@ -22,6 +22,16 @@ export const ModelProviderSchema = z.object({
 });
 export type ModelProvider = z.infer<typeof ModelProviderSchema>;
 
+/** A protocol the sidecar speaks beside contract v1 (MCP, A2A, OpenAI chat completions). */
+export const ProtocolDescriptorSchema = z.object({
+  name: z.enum(['mcp', 'a2a', 'openai']),
+  /** Paths it answers on, e.g. `/mcp`. */
+  paths: z.array(z.string()),
+  /** Protocol revisions served, newest first. */
+  versions: z.array(z.string()),
+});
+export type ProtocolDescriptor = z.infer<typeof ProtocolDescriptorSchema>;
+
 export const AgentDescriptorSchema = z.object({
   contract: z.literal(CONTRACT_VERSION),
   name: z.string(),
@@ -39,6 +49,8 @@ export const AgentDescriptorSchema = z.object({
   }),
   limits: AgentLimitsSchema,
   model_provider: ModelProviderSchema,
+  /** Absent from sidecars that predate the protocols. */
+  protocols: z.array(ProtocolDescriptorSchema).optional(),
   sidecar: z.object({ version: z.string(), node: z.string() }),
 });
 export type AgentDescriptor = z.infer<typeof AgentDescriptorSchema>;

@@ -12,6 +12,8 @@ export const HEADERS = {
   runId: 'squire-run-id',
   retryAfter: 'retry-after',
   lastEventId: 'last-event-id',
+  /** Names the session of a call whose body has no place for one (OpenAI chat completions). */
+  sessionId: 'squire-session-id',
 } as const;
 
 export const CONTRACT_VERSION = 'squire/1' as const;

@@ -4,7 +4,7 @@
  * which calls the tool and fills the output schema deterministically; point
  * OPENAI_BASE_URL at any OpenAI-compatible endpoint for real answers.
  */
-import { defineAgent, tool } from '@squire/sidecar';
+import { defineAgent, lastUserText, tool } from '@squire/sidecar';
 import { z } from 'zod';
 
 // A stand-in for a real weather API, so the example needs no network.
@@ -28,6 +28,8 @@ export default defineAgent({
     'You are a concise assistant. When the question is about the weather, call get_weather with the city, ' +
     'then answer with the temperature. Reply as JSON matching the output schema; use null where a field does not apply.',
   prompt: (input) => input.question,
+  // Chat-shaped callers: the last user message is the question (the model still sees the whole conversation).
+  fromChat: (messages) => ({ question: lastUserText(messages) }),
   tools: {
     get_weather: tool({
       description: 'Current weather of a city',

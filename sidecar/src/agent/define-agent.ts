@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { AgentContext } from './agent-context.js';
+import type { ChatTurn } from './chat-turns.js';
 
 /** Per-agent limits; each overrides the sidecar's flag of the same name. */
 export interface AgentLimitsOverride {
@@ -42,6 +43,13 @@ interface AgentIdentity<TIn extends z.ZodType, TOut extends z.ZodType> {
   /** Readiness check behind `/readyz`; a throw or `false` answers 503 `not_ready`. */
   ready?: () => boolean | Promise<boolean>;
   limits?: AgentLimitsOverride;
+  /**
+   * How a chat conversation (OpenAI chat completions, an A2A text message)
+   * becomes this agent's input. Without it a code agent answers those
+   * callers 400 saying so, and an LLM agent takes the conversation as it is.
+   * @example fromChat: (messages) => ({ text: lastUserText(messages) })
+   */
+  fromChat?: (messages: ChatTurn[]) => z.input<TIn>;
 }
 
 export interface CodeAgentDefinition<TIn extends z.ZodType = z.ZodType, TOut extends z.ZodType = z.ZodType>

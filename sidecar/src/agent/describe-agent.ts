@@ -3,7 +3,7 @@
  * The descriptor of `GET /v1/agent` and the OpenAPI document, both computed
  * once at start-up from the agent's zod schemas.
  */
-import { CONTRACT_VERSION, buildOpenApiDocument, type AgentDescriptor, type AgentLimits, type ModelProvider } from '@squire/client/contract';
+import { CONTRACT_VERSION, buildOpenApiDocument, type AgentDescriptor, type AgentLimits, type ModelProvider, type ProtocolDescriptor } from '@squire/client/contract';
 import { isLlmAgent, type AgentDefinition } from './define-agent.js';
 import { SIDECAR_VERSION } from '../version.js';
 import { toJsonSchema } from './json-schema.js';
@@ -12,7 +12,7 @@ export function agentJsonSchemas(agent: AgentDefinition): { input: Record<string
   return { input: toJsonSchema(agent.input, 'input'), output: toJsonSchema(agent.output, 'output') };
 }
 
-export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provider: ModelProvider, features: { backgroundRuns: boolean; sessions: boolean }): AgentDescriptor {
+export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provider: ModelProvider, features: { backgroundRuns: boolean; sessions: boolean; protocols?: ProtocolDescriptor[] }): AgentDescriptor {
   const schemas = agentJsonSchemas(agent);
   const llm = isLlmAgent(agent);
   return {
@@ -32,6 +32,7 @@ export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provi
     },
     limits,
     model_provider: provider,
+    ...(features.protocols && { protocols: features.protocols }),
     sidecar: { version: SIDECAR_VERSION, node: process.version },
   };
 }

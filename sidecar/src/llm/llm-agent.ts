@@ -13,17 +13,27 @@ import type { LlmAgentDefinition, ToolDefinition } from '../agent/define-agent.j
 import { SidecarError } from '../errors.js';
 import { toJsonSchema } from '../agent/json-schema.js';
 import type { ChatMessage, ChatTool } from './llm-client.js';
+import { lastUserText, type ChatTurn } from '../agent/chat-turns.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
-export async function runLlmAgent(definition: LlmAgentDefinition, ctx: AgentContext<unknown>, publish: (event: RunEventDraft) => void): Promise<unknown> {
+export async function runLlmAgent(
+  definition: LlmAgentDefinition,
+  ctx: AgentContext<unknown>,
+  publish: (event: RunEventDraft) => void,
+  conversation?: readonly ChatTurn[],
+): Promise<unknown> {
   const instructions = typeof definition.instructions === 'function' ? definition.instructions(ctx) : definition.instructions;
-  const userText = definition.prompt ? definition.prompt(ctx.input) : typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input);
+  // A chat-shaped caller's messages go to the model as they are; otherwise the agent's prompt builds the user turn.
+  const userTurns: ChatTurn[] = conversation
+    ? [...conversation]
+    : [{ role: 'user', content: definition.prompt ? definition.prompt(ctx.input) : typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input) }];
+  const userText = lastUserText(userTurns);
   const history = await ctx.session.messages();
   const messages: ChatMessage[] = [
     { role: 'system', content: instructions },
     ...history.map((message) => ({ role: message.role, content: message.content })),
-    { role: 'user', content: userText },
+    ...userTurns.map((turn) => ({ role: turn.role, content: turn.content })),
   ];
   const tools = Object.entries(definition.tools ?? {});
   const chatTools: ChatTool[] = tools.map(([name, tool]) => ({ name, description: tool.description, parameters: toJsonSchema(tool.parameters, 'input') }));

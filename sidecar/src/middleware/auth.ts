@@ -1,6 +1,7 @@
 /**
  * @module
- * Bearer-token check in constant time. Only the exact paths of the probes are
+ * Bearer-token check in constant time. Only the exact paths of the probes
+ * (and of public discovery documents a protocol names, A2A's agent card) are
  * exempt: the comparison is on the raw path, so `/healthz/../v1/invoke` or
  * `/v1/invoke?x=/healthz` still need the token.
  */
@@ -16,13 +17,14 @@ const digest = (value: string) => hash('sha256', value, 'buffer');
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
-/** Throws 401 unless the request carries the token (or is a probe). */
-export function bearerCheck(token: string): (c: Context) => void {
+/** Throws 401 unless the request carries the token (or is a probe, or one of `publicPaths`). */
+export function bearerCheck(token: string, publicPaths: readonly string[] = []): (c: Context) => void {
+  const exempt = publicPaths.length > 0 ? new Set([...PROBE_PATHS, ...publicPaths]) : PROBE_PATHS;
   // Comparing fixed-length digests keeps the comparison constant-time
   // whatever the length of the presented token.
   const expected = digest(token);
   return function checkBearer(c) {
-    if (PROBE_PATHS.has(rawPath(c.req.url))) return;
+    if (exempt.has(rawPath(c.req.url))) return;
     const header = requestHeader(c, 'authorization') ?? '';
     const match = BEARER.exec(header);
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {

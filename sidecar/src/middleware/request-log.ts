@@ -21,6 +21,7 @@ export function routeLabel(path: string): string {
     return '/v1/runs/:id';
   }
   if (path.startsWith('/v1/sessions/')) return '/v1/sessions/:id';
+  if (path.startsWith('/v1/models/')) return '/v1/models/:model';
   switch (path) {
     case '/healthz':
     case '/readyz':
@@ -29,6 +30,11 @@ export function routeLabel(path: string): string {
     case '/v1/agent':
     case '/v1/invoke':
     case '/v1/runs':
+    case '/mcp':
+    case '/a2a':
+    case '/.well-known/agent-card.json':
+    case '/v1/chat/completions':
+    case '/v1/models':
       return path;
     default:
       return 'other';

@@ -10,7 +10,7 @@ import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent } fro
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
-import type { RunExecutor, RunOutcome } from '../runtime/run-executor.js';
+import type { RunExecutor, RunOutcome, RunRequest } from '../runtime/run-executor.js';
 import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { newRunId } from '../runtime/ids.js';
@@ -81,6 +81,28 @@ function isBareEnvelope(body: unknown): body is { input: unknown } {
   return keys === 1;
 }
 
+/** A run for a caller who waits for its answer (invoke, and the chat-shaped protocols), with the request's log fields and trace context. */
+export function syncRunRequest(
+  c: Context<SidecarEnv>,
+  fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
+): Omit<RunRequest, 'signals'> {
+  const runId = newRunId();
+  c.set('runId', runId);
+  return {
+    runId,
+    input: fields.input,
+    sessionId: fields.sessionId,
+    metadata: fields.metadata,
+    attempt: 1,
+    deadline: Date.now() + fields.timeoutMs,
+    events: new RunEventChannel(runId),
+    kind: 'invoke',
+    logBindings: c.get('logBindings'),
+    traceparent: requestHeader(c, HEADERS.traceparent),
+    ...(fields.conversation && { conversation: fields.conversation }),
+  };
+}
+
 /** Calls `abort` when the HTTP client goes away before its answer is complete. */
 export function onCallerGone(c: Context<SidecarEnv>): (abort: (reason: unknown) => void) => void {
   return (abort) => {
@@ -105,20 +127,8 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
   app.post('/v1/invoke', async (c) => {
     deps.lifecycle.assertAcceptingWork();
     const parsed = await parseInvoke(c, deps.executor, deps.limits);
-    const runId = newRunId();
-    c.set('runId', runId);
-    const request = {
-      runId,
-      input: parsed.input,
-      sessionId: parsed.sessionId,
-      metadata: parsed.metadata,
-      attempt: 1,
-      deadline: Date.now() + parsed.timeoutMs,
-      events: new RunEventChannel(runId),
-      kind: 'invoke' as const,
-      logBindings: c.get('logBindings'),
-      traceparent: requestHeader(c, HEADERS.traceparent),
-    };
+    const request = syncRunRequest(c, parsed);
+    const { runId } = request;
     const streaming = wantsEventStream(requestHeader(c, 'accept'));
     const key = requestHeader(c, HEADERS.idempotencyKey);
     if (key !== undefined && deps.idempotency && !streaming) {
@@ -151,8 +161,16 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
   return app;
 }
 
-async function keyedInvoke(c: Context<SidecarEnv>, idempotency: IdempotentCalls, key: string, body: unknown, execute: () => Promise<KeyedAnswer>): Promise<Response> {
-  const { answer, replayed } = await idempotency.run('invoke', key, bodyHash(body), execute);
+/** Answers a call under an Idempotency-Key: runs `execute` once per key and body, replays its answer otherwise. */
+export async function keyedInvoke(
+  c: Context<SidecarEnv>,
+  idempotency: IdempotentCalls,
+  key: string,
+  body: unknown,
+  execute: () => Promise<KeyedAnswer>,
+  scope = 'invoke',
+): Promise<Response> {
+  const { answer, replayed } = await idempotency.run(scope, key, bodyHash(body), execute);
   if (answer.runId) c.set('runId', answer.runId);
   const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': c.get('reqId') };
   if (answer.runId) headers[HEADERS.runId] = answer.runId;
@@ -165,18 +183,26 @@ function wantsEventStream(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('text/event-stream');
 }
 
-function streamRun(
+/**
+ * Runs `request` while streaming it as SSE: `run.started`, the run's own
+ * events, then `run.completed` or `run.failed`, each handed to `write`
+ * (contract v1 writes them as they are; a protocol maps them onto its own
+ * chunks). Closing the stream aborts the run; `done` is called once the
+ * last write is out.
+ */
+export function streamRun(
   c: Context<SidecarEnv>,
-  deps: InvokeDeps,
-  request: Omit<Parameters<RunExecutor['execute']>[0], 'signals'>,
+  deps: { executor: RunExecutor; heartbeatMs?: number | undefined },
+  request: Omit<RunRequest, 'signals'>,
   done: () => void,
+  write: (stream: SSEStreamingApi, event: RunEvent) => Promise<void> = writeEvent,
 ): Response {
   const caller = new AbortController();
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => caller.abort(new SidecarError('cancelled', 'the caller closed the event stream')));
     let writes = Promise.resolve();
     const send = (event: RunEvent) => {
-      writes = writes.then(() => writeEvent(stream, event)).catch(() => undefined);
+      writes = writes.then(() => write(stream, event)).catch(() => undefined);
     };
     const unsubscribe = request.events.subscribe(send);
     const heartbeat = setInterval(() => {

@@ -107,6 +107,11 @@ export class BackgroundRuns {
     return this.store.get(runId);
   }
 
+  /** The `seq` of the run's last stored event (0 before any): where a snapshot of the run stands in its stream. */
+  lastEventSeq(runId: string): number {
+    return this.store.lastSeq(runId);
+  }
+
   /** Newest first. */
   list(options: Parameters<RunStore['list']>[0]): RunRecord[] {
     return this.store.list(options);

@@ -10,6 +10,7 @@ import type { RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
 import type { AgentContext } from '../agent/agent-context.js';
+import type { ChatTurn } from '../agent/chat-turns.js';
 import { UsageMeter, type LlmClient, type LlmProvider } from '../llm/llm-client.js';
 import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
 import type { SidecarMetrics } from '../metrics.js';
@@ -18,8 +19,17 @@ import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
 
-/** Runs a declarative LLM agent; `publish` puts tool calls and results on the run's event stream. */
-export type RunLlmAgent = (definition: LlmAgentDefinition, ctx: AgentContext<unknown>, publish: (event: RunEventDraft) => void) => Promise<unknown>;
+/**
+ * Runs a declarative LLM agent; `publish` puts tool calls and results on the
+ * run's event stream; `conversation`, when given, replaces the user turn the
+ * agent's `prompt` would build (a chat-shaped caller's own messages).
+ */
+export type RunLlmAgent = (
+  definition: LlmAgentDefinition,
+  ctx: AgentContext<unknown>,
+  publish: (event: RunEventDraft) => void,
+  conversation?: readonly ChatTurn[],
+) => Promise<unknown>;
 
 export interface SessionOpener {
   open(sessionId: string, signal: AbortSignal): Promise<SessionMemory & { release(): void }>;
@@ -62,6 +72,8 @@ export interface RunRequest {
   bindAbort?: (abort: (reason: unknown) => void) => void;
   /** The caller's W3C trace context, carried into model calls. */
   traceparent?: string | undefined;
+  /** A chat-shaped caller's messages, sent to an LLM agent's model as they are. */
+  conversation?: readonly ChatTurn[] | undefined;
 }
 
 export interface RunOutcome {
@@ -182,7 +194,7 @@ export class RunExecutor {
     };
     lifecycle.started();
     const work = Promise.resolve()
-      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event)) : agent.run(ctx)))
+      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation) : agent.run(ctx)))
       .finally(() => {
         session.release?.();
         lifecycle.settled();
