@@ -133,3 +133,8 @@ export function problemHeaders(error: SidecarError): Record<string, string> {
   if (error.status === 401) headers['www-authenticate'] = 'Bearer';
   return headers;
 }
+
+/** A sidecar refusal as a JSON-RPC error under the contract's HTTP status, with the problem object as `data`. */
+export function rpcErrorFromSidecar(error: SidecarError): RpcError {
+  return new RpcError(rpcCodeOf(error), error.message, { status: error.status, headers: problemHeaders(error), data: error.toProblem() });
+}
