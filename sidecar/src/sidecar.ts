@@ -27,6 +27,7 @@ import { BackgroundRuns } from './runs/background-runs.js';
 import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
+import { withProtocolPaths } from './protocols/openapi.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -107,7 +108,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   });
   const app = createApp({
     descriptor,
-    openapi: agentOpenApi(agent),
+    openapi: withProtocolPaths(agentOpenApi(agent), config.protocols),
     executor,
     lifecycle,
     metrics,

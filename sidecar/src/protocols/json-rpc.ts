@@ -8,7 +8,7 @@
  */
 import type { Context } from 'hono';
 import type { SidecarEnv } from '../app-env.js';
-import { SidecarError } from '../errors.js';
+import type { SidecarError } from '../errors.js';
 import { readJsonBody } from '../routes/read-json-body.js';
 
 export const RPC_CODES = {
@@ -42,15 +42,13 @@ export class RpcError extends Error {
   }
 }
 
-/** Reads and checks the envelope; throws `RpcError` with the id when one could be read. */
+/**
+ * Reads and checks the envelope; throws `RpcError` (with the id when one
+ * could be read), or the body reader's `SidecarError` (size, media type,
+ * syntax), which each protocol renders through `rpcCodeOf`.
+ */
 export async function readRpcMessage(c: Context<SidecarEnv>, maxBytes: number): Promise<RpcMessage> {
-  let body: unknown;
-  try {
-    body = await readJsonBody(c, maxBytes);
-  } catch (error) {
-    throw bodyError(error);
-  }
-  return parseRpcMessage(body);
+  return parseRpcMessage(await readJsonBody(c, maxBytes));
 }
 
 export function parseRpcMessage(body: unknown): RpcMessage {
@@ -78,13 +76,6 @@ function withId(error: RpcError, id: string | number | undefined): RpcError {
 /** The request id an envelope error was raised for, when the body had a usable one. */
 export function rpcErrorId(error: RpcError): string | number | null {
   return ids.get(error) ?? null;
-}
-
-/** The body reader's refusals in JSON-RPC terms (the HTTP status stays: 413 still closes the connection). */
-function bodyError(error: unknown): unknown {
-  if (!(error instanceof SidecarError)) return error;
-  if (error.code === 'invalid_json') return new RpcError(RPC_CODES.parseError, error.message, { status: 400 });
-  return new RpcError(RPC_CODES.invalidRequest, error.message, { status: error.status });
 }
 
 export function rpcResult(id: RpcId, result: unknown): string {
