@@ -6,7 +6,6 @@
  * replayed after `Last-Event-ID`, then live until the run ends).
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { HEADERS, RUN_STATUSES, type RunStatus } from '@squire/client/contract';
 import { SidecarError } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
@@ -16,6 +15,7 @@ import type { BackgroundRuns } from '../runs/background-runs.js';
 import { bodyHash, validateIdempotencyKey } from '../runs/idempotency.js';
 import { requestHeader } from '../middleware/request-header.js';
 import { parseInvoke, type InvokeDeps } from './invoke.js';
+import { followRunAsSse } from './follow-run.js';
 
 export interface RunRoutesDeps {
   runs: BackgroundRuns;
@@ -77,29 +77,9 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
     if (!deps.runs.get(runId)) throw new SidecarError('not_found', `no run "${runId}"`);
     const resumeFrom = requestHeader(c, HEADERS.lastEventId) ?? c.req.query('last_event_id') ?? '0';
     if (!/^\d{1,12}$/.test(resumeFrom)) throw new SidecarError('invalid_request', 'Last-Event-ID must be the numeric id of an event of this run');
-    return streamSSE(c, async (stream) => {
-      let writes = Promise.resolve();
-      let resolveEnd!: () => void;
-      const ended = new Promise<void>((resolve) => (resolveEnd = resolve));
-      const stop = deps.runs.follow(
-        runId,
-        Number(resumeFrom),
-        (event) => {
-          writes = writes.then(() => stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
-        },
-        () => resolveEnd(),
-      );
-      stream.onAbort(() => {
-        stop();
-        resolveEnd();
-      });
-      const heartbeat = setInterval(() => {
-        writes = writes.then(() => stream.write(': ping\n\n')).then(() => undefined).catch(() => undefined);
-      }, deps.heartbeatMs ?? 15_000);
-      await ended;
-      clearInterval(heartbeat);
-      await writes;
-    });
+    return followRunAsSse(c, deps, runId, Number(resumeFrom), (stream, event) =>
+      stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) }),
+    );
   });
 
   return app;

@@ -10,13 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Handler } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { HEADERS, isTerminalRunStatus, type RunRecord } from '@squire/client/contract';
 import type { SidecarEnv } from '../../app-env.js';
 import { SidecarError, isSidecarError, toValidationIssues } from '../../errors.js';
 import { requestHeader } from '../../middleware/request-header.js';
 import { resolveTimeoutMs } from '../../runtime/deadline.js';
+import { followRunAsSse } from '../../routes/follow-run.js';
 import { bodyHash } from '../../runs/idempotency.js';
 import { chatRun } from '../chat-input.js';
 import { RPC_CODES, RpcError, jsonResponse, readRpcMessage, rpcErrorId, rpcErrorResponse, rpcResult, type RpcId, type RpcMessage } from '../json-rpc.js';
@@ -181,29 +181,17 @@ export function a2aRpcHandler(deps: ProtocolDeps): Handler<SidecarEnv> {
   }
 
   /** The task first (as the protocol requires), then every run event after `afterSeq` (or after the snapshot), one object each. */
-  function taskStream(c: Context<SidecarEnv>, id: string | number, runId: string, afterSeq: number | undefined): Response {
-    return streamSSE(c, async (stream) => {
-      let writes = Promise.resolve();
-      const write = (seq: number, result: unknown) => {
-        writes = writes.then(() => stream.writeSSE({ id: String(seq), data: rpcResult(id, result) })).catch(() => undefined);
-      };
-      const seq = await runs.lastEventSeq(runId);
-      const first = taskOf((await runs.get(runId)) as RunRecord, seq);
-      write(seq, { task: first });
-      let resolveEnd!: () => void;
-      const ended = new Promise<void>((resolve) => (resolveEnd = resolve));
-      const stop = runs.follow(runId, afterSeq ?? seq, (event) => write(event.seq, streamResponseOf(event, first.contextId)), () => resolveEnd());
-      stream.onAbort(() => {
-        stop();
-        resolveEnd();
-      });
-      const heartbeat = setInterval(() => {
-        writes = writes.then(() => stream.write(': ping\n\n')).then(() => undefined).catch(() => undefined);
-      }, deps.heartbeatMs ?? 15_000);
-      await ended;
-      clearInterval(heartbeat);
-      await writes;
-    });
+  async function taskStream(c: Context<SidecarEnv>, id: string | number, runId: string, afterSeq: number | undefined): Promise<Response> {
+    const seq = await runs.lastEventSeq(runId);
+    const first = taskOf((await runs.get(runId)) as RunRecord, seq);
+    return followRunAsSse(
+      c,
+      { runs, heartbeatMs: deps.heartbeatMs },
+      runId,
+      afterSeq ?? seq,
+      (stream, event) => stream.writeSSE({ id: String(event.seq), data: rpcResult(id, streamResponseOf(event, first.contextId)) }),
+      (stream) => stream.writeSSE({ id: String(seq), data: rpcResult(id, { task: first }) }),
+    );
   }
 }
 
