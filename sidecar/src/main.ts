@@ -12,6 +12,7 @@ import { createSidecar } from './sidecar.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
+import { sleep } from './runtime/timers.js';
 
 const EXIT_CONFIG = 2;
 
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
       await lifecycle.waitIdle(1000);
     }
     await main.waitForRequests(2000);
-    await Promise.race([main.close(), delay(1000)]);
+    await Promise.race([main.close(), sleep(1000, undefined, { unref: true })]);
     await health?.close();
     await sidecar.close();
     lifecycle.markStopped();
@@ -119,8 +120,6 @@ function crash(kind: string, error: unknown): never {
   process.stderr.write(`squire-sidecar: fatal ${kind}: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`squire-sidecar: fatal: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { sleep } from './runtime/timers.js';
 
 export interface ListenOptions {
   host: string;
@@ -87,7 +88,7 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
     },
     async waitForRequests(timeoutMs) {
       const until = Date.now() + timeoutMs;
-      while (active > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (active > 0 && Date.now() < until) await sleep(10);
       return active === 0;
     },
     close: () =>

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { SidecarError, problemResponse } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
+import { withTimeout } from '../runtime/timers.js';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;
@@ -21,7 +22,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
   app.get('/readyz', async (c) => {
     try {
       deps.lifecycle.assertAcceptingWork();
-      if (deps.ready && !(await withTimeout(deps.ready(), READY_CHECK_TIMEOUT_MS))) {
+      if (deps.ready && !(await withTimeout(Promise.resolve(deps.ready()), READY_CHECK_TIMEOUT_MS, () => false))) {
         throw new SidecarError('not_ready', "the agent's ready() check failed", { retryAfter: 1 });
       }
     } catch (error) {
@@ -34,16 +35,4 @@ export function healthRoutes(deps: HealthDeps): Hono {
     return c.json({ status: 'ready' });
   });
   return app;
-}
-
-async function withTimeout(check: boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([Promise.resolve(check), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

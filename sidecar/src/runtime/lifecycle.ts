@@ -4,6 +4,7 @@
  * flight, which graceful drain waits for.
  */
 import { SidecarError } from '../errors.js';
+import { withTimeout } from './timers.js';
 
 export type Phase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -68,16 +69,14 @@ export class Lifecycle {
   /** Resolves true when nothing is in flight, false if `timeoutMs` passes first. */
   waitIdle(timeoutMs: number): Promise<boolean> {
     if (this.inFlightCount === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.idleWaiters = this.idleWaiters.filter((wake) => wake !== onIdle);
-        resolve(false);
-      }, timeoutMs);
-      const onIdle = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
+    let onIdle = (): void => undefined;
+    const idle = new Promise<boolean>((resolve) => {
+      onIdle = () => resolve(true);
       this.idleWaiters.push(onIdle);
+    });
+    return withTimeout(idle, timeoutMs, () => {
+      this.idleWaiters = this.idleWaiters.filter((wake) => wake !== onIdle);
+      return false;
     });
   }
 

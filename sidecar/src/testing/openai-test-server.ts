@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { sleep } from '../runtime/timers.js';
 
 export type ScriptedReply =
   | { kind: 'text'; content: string; chunks?: number }
@@ -101,12 +102,12 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
 async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], res: ServerResponse, id: string, options: OpenAiTestServerOptions): Promise<void> {
   if (reply.kind === 'hang') {
     if (reply.ms === undefined) return;
-    await delay(reply.ms);
+    await sleep(reply.ms);
     if (res.destroyed) return;
     if (reply.then) return answer(reply.then, body, res, id, options);
     return;
   }
-  await delay(options.firstTokenDelayMs ?? 0);
+  await sleep(options.firstTokenDelayMs ?? 0);
   if (res.destroyed) return;
   if (reply.kind === 'error') {
     const headers: Record<string, string> = reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {};
@@ -144,7 +145,7 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
   if (content !== null) {
     const pieces = split(content, reply.kind === 'text' ? (reply.chunks ?? 4) : 1);
     for (const piece of pieces) {
-      if (options.chunkDelayMs) await delay(options.chunkDelayMs);
+      if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
       if (res.destroyed) return;
       send({ content: piece });
     }
@@ -178,4 +179,3 @@ function lastUserMessage(messages: Array<Record<string, unknown>>): string {
   return '';
 }
 
-const delay = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
