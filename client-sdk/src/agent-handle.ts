@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { AgentDescriptorSchema, CreateRunResponseSchema, InvokeResultSchema, type AgentDescriptor, type InvokeRequest, type InvokeResult, type RunList, type RunStatus } from './contract/index.js';
 import { RunHandle, listRuns } from './run-handle.js';
-import { ProtocolError } from './errors.js';
+import { InvalidInputError, ProtocolError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { RunStream, type RunStreamOptions } from './streaming/run-stream.js';
 import type { SidecarChannel } from './transport/sidecar-channel.js';
@@ -32,10 +32,7 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
    * @throws {SquireError} a subclass per failure (see the errors table)
    */
   async invoke(input: TInput, options: CallOptions = {}): Promise<InvokeResult<TOutput>> {
-    const started = performance.now();
-    const body = invokeBody(input, options);
-    const result = await this.channel.call({ method: 'POST', path: '/v1/invoke', body, idempotent: false }, options);
-    this.channel.mirror(body, result.text, started);
+    const result = await this.channel.call({ method: 'POST', path: '/v1/invoke', body: invokeBody(input, options, this.name), idempotent: false }, options);
     const parsed = InvokeResultSchema.safeParse(parseJson(result.text, this.channel));
     if (!parsed.success) {
       throw new ProtocolError(`sidecar "${this.name}" answered 200 with a body that is not an invoke result`, { sidecar: this.name, endpoint: this.channel.config.url, cause: parsed.error });
@@ -57,7 +54,7 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
    * or `run.failed`). `await stream.result()` gives the final result.
    */
   stream(input: TInput, options: CallOptions & RunStreamOptions = {}): RunStream<TOutput> {
-    const opening = this.channel.open({ method: 'POST', path: '/v1/invoke', body: invokeBody(input, options), accept: 'text/event-stream', idempotent: false }, options);
+    const opening = Promise.resolve().then(() => this.channel.open({ method: 'POST', path: '/v1/invoke', body: invokeBody(input, options, this.name), accept: 'text/event-stream', idempotent: false }, options));
     return new RunStream(opening, { sidecar: this.name, endpoint: this.channel.config.url }, options, (output) => this.parseOutput(output));
   }
 
@@ -66,7 +63,7 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
    * disk. Retried safely with one idempotency key per call.
    */
   async submit(input: TInput, options: CallOptions = {}): Promise<RunHandle<TOutput>> {
-    const result = await this.channel.call({ method: 'POST', path: '/v1/runs', body: invokeBody(input, options), idempotent: false }, options);
+    const result = await this.channel.call({ method: 'POST', path: '/v1/runs', body: invokeBody(input, options, this.name), idempotent: false }, options);
     const parsed = CreateRunResponseSchema.safeParse(parseJson(result.text, this.channel));
     if (!parsed.success) throw new ProtocolError(`sidecar "${this.name}" answered 202 without a run id`, { sidecar: this.name, cause: parsed.error });
     return new RunHandle<TOutput>(parsed.data.run_id, this.channel);
@@ -100,11 +97,17 @@ export class AgentHandle<TInput = unknown, TOutput = unknown> {
   }
 }
 
-function invokeBody(input: unknown, options: CallOptions): string {
+/** The request body of an invoke or a background run. */
+export function invokeBody(input: unknown, options: CallOptions, sidecar?: string): string {
   const body: InvokeRequest = { input };
   if (options.sessionId !== undefined) body.session_id = options.sessionId;
   if (options.metadata !== undefined) body.metadata = options.metadata;
-  return JSON.stringify(body);
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    // A cycle or a BigInt: the caller's input cannot go on the wire at all.
+    throw new InvalidInputError(`the input cannot be sent as JSON: ${(error as Error).message}`, { code: 'invalid_json', sidecar, cause: error });
+  }
 }
 
 export function parseJson(text: string, channel: SidecarChannel): unknown {

@@ -5,19 +5,23 @@
  * hung never slows calls to another.
  */
 import type { InvokeResult, AgentDescriptor } from './contract/index.js';
-import { AgentHandle, type AgentHandleOptions } from './agent-handle.js';
+import { AgentHandle, invokeBody, type AgentHandleOptions } from './agent-handle.js';
 import type { AgentInput, AgentOutput } from './agent-types.js';
 import { SquireConfigError } from './errors.js';
 import { ClientEventBus, type ClientEventName, type ClientEvents } from './events.js';
 import { fanOut, pipeline, type FanOutBranch, type FanOutOptions, type FanOutResult, type PipelineResult, type PipelineStep } from './fan-out.js';
 import { resolveOptions, type CallOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { SidecarChannel, type SidecarStats } from './transport/sidecar-channel.js';
-import { cutover, startRollout, type CutoverOptions, type Rollout, type RolloutOptions } from './swap/rollout.js';
+import { cutover, type CutoverOptions } from './swap/cutover.js';
+import { startRollout, type Rollout, type RolloutOptions } from './swap/rollout.js';
+import { ShadowTraffic, withShadow } from './swap/shadow.js';
 import { discoverByDns, watchEndpointsFile, type DnsDiscoveryOptions } from './swap/discovery.js';
 import type { EndpointSpec } from './options.js';
 
 export class SquireClient {
   private readonly channels = new Map<string, SidecarChannel>();
+  /** Sidecars with `shadow` configured: their handles are decorated with it. */
+  private readonly shadows = new Map<string, ShadowTraffic>();
   private readonly events = new ClientEventBus();
   private closed = false;
   readonly options: ResolvedClientOptions;
@@ -25,7 +29,9 @@ export class SquireClient {
   constructor(options: ClientOptions) {
     this.options = resolveOptions(options);
     for (const [name, sidecar] of this.options.sidecars) {
-      this.channels.set(name, new SidecarChannel(sidecar, this.events, this.options.logger));
+      const channel = new SidecarChannel(sidecar, this.events, this.options.logger);
+      this.channels.set(name, channel);
+      if (sidecar.shadow) this.shadows.set(name, new ShadowTraffic({ ...sidecar, shadow: sidecar.shadow }, this.events, this.options.logger, channel.authorization));
     }
   }
 
@@ -36,7 +42,9 @@ export class SquireClient {
    * const { text } = await echo.call({ text: 'hi' });
    */
   agent<TAgent = unknown>(name: string, options: AgentHandleOptions<AgentOutput<TAgent>> = {}): AgentHandle<AgentInput<TAgent>, AgentOutput<TAgent>> {
-    return new AgentHandle<AgentInput<TAgent>, AgentOutput<TAgent>>(this.channel(name), options);
+    const handle = new AgentHandle<AgentInput<TAgent>, AgentOutput<TAgent>>(this.channel(name), options);
+    const shadow = this.shadows.get(name);
+    return shadow ? withShadow(handle, shadow, invokeBody) : handle;
   }
 
   /** Runs one agent by name (untyped). */
@@ -105,21 +113,26 @@ export class SquireClient {
     return this.events.on(name, listener);
   }
 
-  /** Per-sidecar counters, breaker state and latency quantiles. */
+  /** Per-sidecar counters, breaker state and latency quantiles (and the shadow's comparison, where one is set). */
   stats(): Record<string, SidecarStats> {
-    return Object.fromEntries([...this.channels].map(([name, channel]) => [name, channel.stats()]));
+    return Object.fromEntries(
+      [...this.channels].map(([name, channel]) => {
+        const shadow = this.shadows.get(name);
+        return [name, shadow ? { ...channel.stats(), shadow: shadow.report() } : channel.stats()];
+      }),
+    );
   }
 
   /** Lets calls in flight finish, then closes every pool. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.channels.values()].map((channel) => channel.close()));
+    await Promise.all([...[...this.channels.values()].map((channel) => channel.close()), ...[...this.shadows.values()].map((shadow) => shadow.close())]);
   }
 
   /** Aborts calls in flight and closes every pool at once. */
   async destroy(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.channels.values()].map((channel) => channel.destroy()));
+    await Promise.all([...[...this.channels.values()].map((channel) => channel.destroy()), ...[...this.shadows.values()].map((shadow) => shadow.close())]);
   }
 
   private channel(name: string): SidecarChannel {

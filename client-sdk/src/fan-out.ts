@@ -6,7 +6,7 @@
  * cancelled.
  */
 import type { InvokeResult } from './contract/index.js';
-import { AbortError, SquireError, isSquireError } from './errors.js';
+import { AbortError, SquireConfigError, SquireError, isSquireError } from './errors.js';
 import type { CallOptions } from './options.js';
 
 export interface FanOutBranch {
@@ -47,14 +47,19 @@ export function requiredSuccesses(strategy: FanOutStrategy, total: number): numb
   if (strategy === 'firstSuccess') return Math.min(1, total);
   if (strategy === 'majority') return Math.floor(total / 2) + 1;
   if (!Number.isInteger(strategy.quorum) || strategy.quorum < 1 || strategy.quorum > total) {
-    throw new RangeError(`quorum must be an integer between 1 and ${total}, got ${strategy.quorum}`);
+    throw new SquireConfigError(`fan-out: quorum must be an integer between 1 and ${total}, got ${strategy.quorum}`);
   }
   return strategy.quorum;
 }
 
 export function fanOut(invoke: Invoker, branches: readonly FanOutBranch[], options: FanOutOptions = {}): Promise<FanOutResult> {
   const strategy = options.strategy ?? 'all';
-  const required = requiredSuccesses(strategy, branches.length);
+  let required: number;
+  try {
+    required = requiredSuccesses(strategy, branches.length);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   const results: Array<BranchResult | undefined> = new Array(branches.length);
   // One controller for all branches: aborting it reaches only the branches
   // still pending (the others have detached), and on Node 20 each
@@ -88,7 +93,7 @@ export function fanOut(invoke: Invoker, branches: readonly FanOutBranch[], optio
     branches.forEach((branch, index) => {
       const callOptions: CallOptions = { ...branch.options, signal: branch.options?.signal ? AbortSignal.any([branch.options.signal, signal]) : signal };
       if (options.timeoutMs !== undefined) callOptions.timeoutMs = Math.min(options.timeoutMs, branch.options?.timeoutMs ?? Infinity);
-      invoke(branch.agent, branch.input, callOptions).then(
+      settle(() => invoke(branch.agent, branch.input, callOptions)).then(
         (result) => {
           if (decided) return;
           succeeded += 1;
@@ -98,12 +103,21 @@ export function fanOut(invoke: Invoker, branches: readonly FanOutBranch[], optio
         (error: unknown) => {
           if (decided) return;
           failed += 1;
-          results[index] = { index, agent: branch.agent, status: 'rejected', error: isSquireError(error) ? error : new SquireError(String(error), { cause: error }) };
+          results[index] = { index, agent: branch.agent, status: 'rejected', error: isSquireError(error) ? error : new SquireError(`branch ${index} (agent "${branch.agent}") failed: ${String(error)}`, { code: 'unexpected_error', cause: error }) };
           decide();
         },
       );
     });
   });
+}
+
+/** The promise of `start()`, also when it throws before returning one (e.g. an unknown agent name). */
+function settle<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 export interface PipelineStep {
@@ -132,8 +146,8 @@ export async function pipeline(invoke: Invoker, steps: readonly PipelineStep[], 
       done.push({ agent: step.agent, result });
       value = result.output;
     } catch (error) {
-      if (isSquireError(error)) Object.assign(error, { step: index, completedSteps: done });
-      throw error;
+      const failure = isSquireError(error) ? error : new SquireError(`pipeline step ${index} (agent "${step.agent}") failed: ${String(error)}`, { code: 'unexpected_error', cause: error });
+      throw failure.withStep(index, done);
     }
   }
   return { output: value, steps: done };

@@ -27,6 +27,14 @@ export interface SidecarPolicyOptions {
   backoffMaxMs: number;
   /** Largest `Retry-After` honoured, in milliseconds; longer ones fail the call instead. @default 5000 */
   maxRetryAfterMs: number;
+  /**
+   * Least budget worth starting a retry with, in milliseconds, while the
+   * endpoint has no latency history; once it has, the median of its recent
+   * successful attempts is the minimum instead. A retry that would start
+   * with less fails the call with `deadline_exceeded` (cause: the last
+   * failure) rather than run a hopeless attempt. @default 100
+   */
+  minAttemptMs: number;
   /** Share of calls that may be retries over `retryBudgetWindowMs` (0–1). @default 0.2 */
   retryBudgetRatio: number;
   /** Retries always allowed per second, whatever the ratio (so a quiet client can still retry). @default 3 */
@@ -108,6 +116,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<SidecarPolicyOptions> = Object.fre
   backoffBaseMs: 100,
   backoffMaxMs: 2_000,
   maxRetryAfterMs: 5_000,
+  minAttemptMs: 100,
   retryBudgetRatio: 0.2,
   retryBudgetMinPerSecond: 3,
   retryBudgetWindowMs: 10_000,
@@ -127,6 +136,7 @@ const PolicySchema = z.strictObject({
   backoffBaseMs: ms.optional(),
   backoffMaxMs: ms.optional(),
   maxRetryAfterMs: ms.optional(),
+  minAttemptMs: ms.optional(),
   retryBudgetRatio: z.number().min(0).max(1).optional(),
   retryBudgetMinPerSecond: z.number().min(0).optional(),
   retryBudgetWindowMs: z.number().int().positive().optional(),

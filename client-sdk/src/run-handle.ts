@@ -7,6 +7,8 @@
  */
 import { HEADERS, RunListSchema, RunRecordSchema, isTerminalRunStatus, type RunEvent, type RunList, type RunRecord, type RunStatus } from './contract/index.js';
 import { AbortError, ProtocolError, TimeoutError, isSquireError } from './errors.js';
+import { cancellationOf } from './internal/cancel.js';
+import { sleep } from './internal/timers.js';
 import type { CallOptions } from './options.js';
 import { RunStream } from './streaming/run-stream.js';
 import type { SidecarChannel } from './transport/sidecar-channel.js';
@@ -30,15 +32,22 @@ export class RunHandle<TOutput = unknown> {
     return parse(RunRecordSchema, result.text, this.channel.name);
   }
 
-  /** Resolves with the finished record (whatever its status). */
+  /**
+   * Resolves with the finished record (whatever its status). However many
+   * times it polls, it leaves no listener on `signal` behind.
+   */
   async wait(options: WaitOptions = {}): Promise<RunRecord & { output?: TOutput }> {
     const until = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+    const cancel = options.signal && cancellationOf(options.signal);
+    const stopped = (cause: unknown) => new AbortError('stopped waiting for the run', { sidecar: this.channel.name, runId: this.id, cause });
     for (;;) {
-      if (options.signal?.aborted) throw new AbortError('stopped waiting for the run', { sidecar: this.channel.name, runId: this.id });
+      if (cancel?.aborted) throw stopped(cancel.reason);
       const record = await this.get({ timeoutMs: 10_000, ...(options.signal && { signal: options.signal }) });
       if (isTerminalRunStatus(record.status)) return record as RunRecord & { output?: TOutput };
-      if (Date.now() >= until) throw new TimeoutError(`run ${this.id} is still ${record.status}`, 'overall', { sidecar: this.channel.name, runId: this.id, code: 'wait_timeout' });
-      await sleep(Math.min(options.pollMs ?? 250, until - Date.now()), options.signal);
+      if (Date.now() >= until) throw new TimeoutError(`run ${this.id} is still ${record.status}`, { code: 'wait_timeout', sidecar: this.channel.name, runId: this.id });
+      await sleep(Math.min(options.pollMs ?? 250, until - Date.now()), cancel).catch((reason: unknown) => {
+        throw stopped(reason);
+      });
     }
   }
 
@@ -54,6 +63,7 @@ export class RunHandle<TOutput = unknown> {
    * (up to `maxReconnects` times in a row without progress).
    */
   async *events(options: { afterSeq?: number; maxReconnects?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+    const cancel = options.signal && cancellationOf(options.signal);
     let last = options.afterSeq ?? 0;
     let failures = 0;
     for (;;) {
@@ -81,12 +91,12 @@ export class RunHandle<TOutput = unknown> {
         if (failures > (options.maxReconnects ?? 5)) {
           throw new ProtocolError(`the event stream of run ${this.id} kept closing before the run ended`, { sidecar: this.channel.name, runId: this.id });
         }
-        await sleep(Math.min(2000, 100 * 2 ** failures), options.signal);
+        await sleep(Math.min(2000, 100 * 2 ** failures), cancel);
       } catch (error) {
-        if (isSquireError(error) && (error.code === 'not_found' || error instanceof AbortError)) throw error;
+        if (isSquireError(error) && (error.code === 'not_found' || error.code === 'aborted')) throw error;
         failures += 1;
         if (failures > (options.maxReconnects ?? 5)) throw error;
-        await sleep(Math.min(2000, 100 * 2 ** failures), options.signal);
+        await sleep(Math.min(2000, 100 * 2 ** failures), cancel);
       }
     }
   }
@@ -111,15 +121,4 @@ function parse<T>(schema: { safeParse(value: unknown): { success: true; data: T 
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new ProtocolError(`sidecar "${sidecar}" answered with a run that is not contract squire/1`, { sidecar, cause: parsed.error });
   return parsed.data;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }

@@ -3,7 +3,7 @@
  * retries, with which key, how long it waits, and when it stops.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, isAbortError, isConnectionError, isInvalidInputError, isOverloadedError, isUpstreamError, isTimeoutError, type SquireClient } from '@squire/client';
+import { createClient, isAbortError, isConnectionError, isHttpError, isInvalidInputError, isOverloadedError, isTimeoutError, type SquireClient } from '@squire/client';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
 
 let servers: FaultServer[] = [];
@@ -62,29 +62,38 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('retries 502, 503 and 504 but never 400, 401 or 500 agent_error', async () => {
+  it("retries a proxy's 502, 503 not_ready and 504, but never 400, 401, 500 agent_error or what the sidecar already retried", async () => {
     const { server, agent } = await setup({ maxRetries: 3 });
     server.script(
-      { kind: 'problem', status: 502, code: 'upstream_error', retryable: true },
+      { kind: 'html', status: 502 },
+      { kind: 'problem', status: 503, code: 'not_ready', retryable: true },
       { kind: 'problem', status: 504, code: 'deadline_exceeded', retryable: true },
     );
     await agent.invoke({});
-    expect(server.requests).toHaveLength(3);
-    for (const [status, code] of [[400, 'invalid_input'], [401, 'unauthorized'], [500, 'agent_error']] as const) {
+    expect(server.requests).toHaveLength(4);
+    for (const [status, code] of [[400, 'invalid_input'], [401, 'unauthorized'], [500, 'agent_error'], [502, 'upstream_error'], [429, 'rate_limited']] as const) {
       server.requests.length = 0;
-      server.script({ kind: 'problem', status, code, retryable: false });
+      server.script({ kind: 'problem', status, code, retryable: status >= 429 });
       await expect(agent.invoke({})).rejects.toMatchObject({ status, code, attempts: 1 });
       expect(server.requests).toHaveLength(1);
     }
   });
 
-  it('classifies errors: 400 as InvalidInputError, an HTML 502 from a proxy as UpstreamError', async () => {
+  it('tells each attempt how many retries the call has left (Squire-Max-Retries)', async () => {
+    const { server, agent } = await setup();
+    server.script({ kind: 'reset' }, { kind: 'reset' });
+    await agent.invoke({});
+    expect(server.requests.map((request) => request.headers['squire-max-retries'])).toEqual(['2', '1', '0']);
+  });
+
+  it('classifies errors: 400 as InvalidInputError, an HTML 502 from a proxy as HttpError unavailable', async () => {
     const { server, agent } = await setup({ maxRetries: 0 });
     server.script({ kind: 'problem', status: 400, code: 'invalid_input', retryable: false });
     expect(isInvalidInputError(await agent.invoke({}).catch((e: unknown) => e))).toBe(true);
     server.script({ kind: 'html', status: 502 });
     const error = await agent.invoke({}).catch((e: unknown) => e);
-    expect(isUpstreamError(error)).toBe(true);
+    expect(isHttpError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'unavailable', status: 502, retryable: true });
     expect(String((error as Error).message)).toContain('HTTP 502');
   });
 

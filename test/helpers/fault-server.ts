@@ -8,7 +8,9 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type FaultAction =
   | { kind: 'ok'; output?: unknown; delayMs?: number }
-  | { kind: 'problem'; status: number; code: string; retryable: boolean; retryAfter?: number }
+  | { kind: 'problem'; status: number; code: string; retryable: boolean; retryAfter?: number; delayMs?: number }
+  /** Any JSON answer (e.g. a run record). */
+  | { kind: 'json'; status?: number; body: unknown }
   | { kind: 'reset' }
   | { kind: 'blackhole' }
   | { kind: 'html'; status: number };
@@ -90,12 +92,21 @@ function respond(action: FaultAction, req: IncomingMessage, res: ServerResponse,
       else send();
       return;
     }
-    case 'problem':
-      res.writeHead(action.status, {
-        'content-type': 'application/problem+json',
-        ...(action.retryAfter !== undefined && { 'retry-after': String(action.retryAfter) }),
-      });
-      res.end(JSON.stringify({ type: 'about:blank', status: action.status, title: action.code, code: action.code, retryable: action.retryable }));
+    case 'problem': {
+      const send = () => {
+        res.writeHead(action.status, {
+          'content-type': 'application/problem+json',
+          ...(action.retryAfter !== undefined && { 'retry-after': String(action.retryAfter) }),
+        });
+        res.end(JSON.stringify({ type: 'about:blank', status: action.status, title: action.code, code: action.code, retryable: action.retryable }));
+      };
+      if (action.delayMs) setTimeout(send, action.delayMs);
+      else send();
+      return;
+    }
+    case 'json':
+      res.writeHead(action.status ?? 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(action.body));
       return;
     case 'reset':
       req.socket.destroy();

@@ -7,6 +7,13 @@ export const HEADERS = {
   idempotencyKey: 'idempotency-key',
   idempotentReplayed: 'idempotent-replayed',
   timeoutMs: 'squire-timeout-ms',
+  /**
+   * Retries the caller still allows for this call. The sidecar spends them on
+   * failed model calls in place (never more than `--llm-max-retries`), and the
+   * caller does not retry `upstream_error` or `rate_limited` answers again, so
+   * retries never multiply across the layers.
+   */
+  maxRetries: 'squire-max-retries',
   traceparent: 'traceparent',
   requestId: 'x-request-id',
   runId: 'squire-run-id',

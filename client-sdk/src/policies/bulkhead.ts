@@ -4,14 +4,7 @@
  * to `maxQueued` waiting (until their signal aborts); past that a call fails
  * fast instead of piling up behind a slow sidecar.
  */
-
-/** What a queued wait can be cancelled by (the channel's `CallSignal` fits). */
-export interface Abortable {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  once(event: 'abort', listener: () => void): unknown;
-  removeListener(event: 'abort', listener: () => void): unknown;
-}
+import type { Cancellation } from '../internal/cancel.js';
 
 export class Bulkhead {
   private active = 0;
@@ -41,22 +34,23 @@ export class Bulkhead {
   }
 
   /** Resolves with a release function; resolves `undefined` when full (fail fast). */
-  async enter(signal: Abortable | undefined): Promise<(() => void) | undefined> {
+  async enter(cancel: Cancellation | undefined): Promise<(() => void) | undefined> {
     const place = this.tryEnter();
     if (place) return place;
     if (this.waiting.length >= this.maxQueued) return undefined;
+    if (cancel?.aborted) throw cancel.reason;
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.waiting.indexOf(wake);
-        if (index !== -1) this.waiting.splice(index, 1);
-        reject(signal?.reason);
-      };
       const wake = () => {
-        signal?.removeListener('abort', onAbort);
+        unlink?.();
         resolve();
       };
-      signal?.once('abort', onAbort);
       this.waiting.push(wake);
+      // Not aborted yet (checked above): the listener runs only later, and `wake` only from another call.
+      const unlink = cancel?.onAbort((reason) => {
+        const index = this.waiting.indexOf(wake);
+        if (index !== -1) this.waiting.splice(index, 1);
+        reject(reason);
+      });
     });
     return this.releaser();
   }

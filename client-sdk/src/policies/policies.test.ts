@@ -103,3 +103,24 @@ describe('Bulkhead', () => {
     expect(bulkhead.inFlight).toBe(0);
   });
 });
+
+describe('Bulkhead with a cancellation', () => {
+  it('drops a queued wait when its call is cancelled, leaving no listener behind', async () => {
+    const { CancelSource } = await import('../internal/cancel.js');
+    const bulkhead = new Bulkhead(1, 2);
+    const held = bulkhead.tryEnter()!;
+    const cancel = new CancelSource();
+    const waiting = bulkhead.enter(cancel);
+    expect(bulkhead.queued).toBe(1);
+    cancel.abort(new Error('deadline'));
+    await expect(waiting).rejects.toThrow('deadline');
+    expect(bulkhead.queued).toBe(0);
+    expect(cancel.listenerCount('abort')).toBe(0);
+    const served = new CancelSource();
+    const next = bulkhead.enter(served);
+    held();
+    (await next)!();
+    expect(served.listenerCount('abort')).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
+  });
+});

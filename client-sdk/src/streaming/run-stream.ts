@@ -6,6 +6,7 @@
  */
 import { RunEventSchema, type InvokeResult, type RunEvent } from '../contract/index.js';
 import { ProtocolError, TimeoutError, fromResponse, type SquireError } from '../errors.js';
+import { withTimeout } from '../internal/timers.js';
 import type { OpenResult } from '../transport/sidecar-channel.js';
 import { SseDecoder } from './sse-decoder.js';
 
@@ -49,7 +50,7 @@ export class RunStream<TOutput = unknown> implements AsyncIterable<RunEvent> {
     try {
       for (;;) {
         const limit = first ? this.options.firstEventTimeoutMs : (this.options.idleTimeoutMs ?? 60_000);
-        const next = await withTimeout(iterator.next(), limit, () => new TimeoutError(first ? 'no event arrived in time' : 'the event stream went quiet', 'body', { ...this.context, code: first ? 'first_event_timeout' : 'stream_idle_timeout' }));
+        const next = await withTimeout(iterator.next(), limit, () => new TimeoutError(first ? 'no event arrived in time' : 'the event stream went quiet', { ...this.context, code: first ? 'first_event_timeout' : 'stream_idle_timeout' }));
         if (next.done) break;
         first = false;
         for (const message of decoder.push(next.value)) {
@@ -76,15 +77,4 @@ export class RunStream<TOutput = unknown> implements AsyncIterable<RunEvent> {
       throw new ProtocolError(`the sidecar sent an event that is not a contract v1 RunEvent: ${data.slice(0, 200)}`, { ...this.context, cause: error });
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number | undefined, error: () => Error): Promise<T> {
-  if (ms === undefined) return promise;
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(error()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -1,15 +1,13 @@
 /**
  * @module
- * Moving traffic between versions of a sidecar: a canary rollout that shifts
- * weight step by step and rolls back on its own when the canary's error rate
- * or p99 passes a bound, and a blue/green cut-over that waits for the new
- * replica to be ready, moves all traffic, and lets the old one drain.
+ * A canary rollout: shifts weight onto the canary step by step and rolls
+ * back on its own when the canary's error rate or p99 passes a bound.
  */
-import { Client } from 'undici';
 import type { ClientEventBus } from '../events.js';
-import { parseEndpointSafe, type EndpointSpec } from '../options.js';
-import type { SidecarChannel } from '../transport/sidecar-channel.js';
+import { sleep } from '../internal/timers.js';
 import type { Endpoint } from '../transport/endpoint.js';
+import type { SwappableReplicas } from './cutover.js';
+import { replicasOtherThan, withShare } from './replicas.js';
 
 export interface RolloutOptions {
   /** The new replica. */
@@ -41,13 +39,13 @@ export interface Rollout {
   abort(): void;
 }
 
-export function startRollout(channel: SidecarChannel, events: ClientEventBus, options: RolloutOptions): Rollout {
+export function startRollout(channel: SwappableReplicas, events: ClientEventBus, options: RolloutOptions): Rollout {
   const steps = options.steps ?? [5, 25, 50, 100];
   const stepMs = options.stepMs ?? 30_000;
   const errorRate = options.rollbackOn?.errorRate ?? 0.01;
   const minCalls = options.rollbackOn?.minCalls ?? 20;
   const checkEveryMs = options.checkEveryMs ?? 100;
-  const stable = replicasOtherThan(channel, options.canary);
+  const stable = replicasOtherThan(channel.endpointList(), options.canary);
   let aborted = false;
 
   const done = (async (): Promise<RolloutOutcome> => {
@@ -66,7 +64,7 @@ export function startRollout(channel: SidecarChannel, events: ClientEventBus, op
         if (calls >= minCalls && failures / calls > errorRate) return rollback(index + 1, `error rate ${(failures / calls * 100).toFixed(1)} % > ${errorRate * 100} %`);
         if (options.rollbackOn?.p99Ms !== undefined && calls >= minCalls && p99 !== undefined && p99 > options.rollbackOn.p99Ms) return rollback(index + 1, `p99 ${p99} ms > ${options.rollbackOn.p99Ms} ms`);
         if (percent >= 100) break;
-        await new Promise((resolve) => setTimeout(resolve, checkEveryMs));
+        await sleep(checkEveryMs);
       }
     }
     events.emit('rollout', { sidecar: channel.name, canary: options.canary, state: 'completed', step: steps.length, percent: 100 });
@@ -88,71 +86,4 @@ export function startRollout(channel: SidecarChannel, events: ClientEventBus, op
     }
   })();
   return { done, abort: () => (aborted = true) };
-}
-
-export interface CutoverOptions {
-  /** How long to wait for `/readyz` 200 before giving up (traffic stays put). @default 60000 */
-  readyTimeoutMs?: number;
-  /**
-   * Milliseconds over which traffic moves from the old replicas to the new
-   * one, in ten even steps (Envoy's "slow start"): a cold process (JIT,
-   * caches, connection set-up) takes the full load only once it has warmed
-   * up on a share of it. 0 moves everything at once. @default 2000
-   */
-  warmupMs?: number;
-}
-
-/**
- * Blue/green: waits until `next` answers `/readyz` 200, ramps traffic onto
- * it over `warmupMs`, then sends it everything. The old replicas stop taking
- * calls and close their pools when their calls in flight are done; the
- * operator then stops them (SIGTERM), and any call that still lands there
- * gets `draining` and is retried on `next`.
- */
-export async function cutover(channel: SidecarChannel, next: string, options: CutoverOptions = {}): Promise<void> {
-  const endpoint = parseEndpointSafe(next);
-  if (!endpoint) throw new Error(`not an endpoint: ${next}`);
-  const until = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    const probe = new Client(endpoint.origin, { ...(endpoint.socketPath && { socketPath: endpoint.socketPath }), headersTimeout: 2000, bodyTimeout: 2000 });
-    try {
-      const response = await probe.request({ path: '/readyz', method: 'GET' });
-      await response.body.text();
-      if (response.statusCode === 200) break;
-    } catch {
-      // not up yet
-    } finally {
-      await probe.close().catch(() => undefined);
-    }
-    if (Date.now() > until) throw new Error(`${next} did not become ready in time; traffic stays where it was`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const old = replicasOtherThan(channel, next);
-  const warmupMs = options.warmupMs ?? 2000;
-  const steps = 10;
-  if (old.weight > 0 && warmupMs > 0) {
-    for (let step = 1; step < steps; step += 1) {
-      channel.setEndpoints(withShare(old, next, step / steps));
-      await new Promise((resolve) => setTimeout(resolve, warmupMs / steps));
-    }
-  }
-  channel.setEndpoints([{ url: next, weight: 1 }]);
-}
-
-interface Replicas {
-  specs: EndpointSpec[];
-  /** Their weights added up. */
-  weight: number;
-}
-
-function replicasOtherThan(channel: SidecarChannel, url: string): Replicas {
-  const specs = channel.endpointList().filter((replica) => replica.url !== url).map((replica) => ({ url: replica.url, weight: replica.weight }));
-  return { specs, weight: specs.reduce((sum, replica) => sum + replica.weight, 0) };
-}
-
-/** `others` plus `url` weighted to take `share` (0 < share < 1) of the traffic. */
-function withShare(others: Replicas, url: string, share: number): EndpointSpec[] {
-  // Weight w with share p: w / (w + others) = p. With no weight elsewhere, any weight takes it all.
-  const weight = others.weight > 0 ? (others.weight * share) / (1 - share) : 1;
-  return [...others.specs, { url, weight }];
 }

@@ -1,7 +1,9 @@
 /**
  * @module
- * One replica of a sidecar: its own undici pool, circuit breaker, in-flight
- * limit and counters. A sidecar name can have several, weighted.
+ * One replica of a sidecar and everything the client keeps for it: its own
+ * undici pool, circuit breaker, in-flight limit, counters, attempt
+ * latencies, and the health and version state the swap layer maintains. A
+ * sidecar name can have several, weighted.
  */
 import { Pool } from 'undici';
 import type { ClientEventBus } from '../events.js';
@@ -10,6 +12,7 @@ import { parseEndpointSafe, type ResolvedSidecar } from '../options.js';
 import { Bulkhead } from '../policies/bulkhead.js';
 import { CircuitBreaker, type BreakerState } from '../policies/circuit-breaker.js';
 import { LatencyReservoir } from './latency-reservoir.js';
+import type { Replica } from '../balancing/pick.js';
 
 export interface EndpointStats {
   url: string;
@@ -24,11 +27,13 @@ export interface EndpointStats {
   latencyMs: { p50: number | undefined; p99: number | undefined };
 }
 
-export class Endpoint {
+export class Endpoint implements Replica {
   readonly pool: Pool;
   readonly breaker: CircuitBreaker;
   readonly bulkhead: Bulkhead;
+  /** Durations of successful attempts (request sent → answer headers), for the attempt floor and canary p99. */
   readonly latency = new LatencyReservoir(512);
+  /** Attempts sent here, and those that failed. */
   calls = 0;
   failures = 0;
   /** Epoch ms until which the endpoint said it is draining (503 draining): no new calls. */
@@ -66,6 +71,11 @@ export class Endpoint {
       events.emit('breaker', { sidecar: config.name, endpoint: url, state: state.state, previous: previous.state });
     });
     this.bulkhead = new Bulkhead(config.maxInFlight, config.maxQueued);
+  }
+
+  /** Calls in flight here now. */
+  get load(): number {
+    return this.bulkhead.inFlight;
   }
 
   /** Whether new calls may go here now. */
