@@ -148,18 +148,26 @@ describe('through the openai SDK and an OpenAI-compatible server', () => {
 });
 
 describe('model retries', () => {
-  it('retries a failed model call within --llm-max-retries and counts it', async () => {
+  it("retries a failed model call within --llm-max-retries and the caller's retries, and counts it", async () => {
     const model = await startOpenAiTestServer();
     const sidecar = await startSidecar({ agent: 'assistant', env: { OPENAI_BASE_URL: model.baseURL }, args: ['--llm-max-retries', '1'] });
-    model.script({ kind: 'error', status: 500 }, { kind: 'text', content: JSON.stringify({ answer: 'ok', city: null, temperature_c: null }) });
+    model.script({ kind: 'error', status: 500, retryAfterMs: 1 }, { kind: 'text', content: JSON.stringify({ answer: 'ok', city: null, temperature_c: null }) });
     const client = createClient({ sidecars: { assistant: sidecar.url } });
     const result = await client.agent<typeof assistantAgent>('assistant').invoke({ question: 'anything' });
     expect(result.output.answer).toBe('ok');
+    expect(model.requests).toHaveLength(2);
     expect(metricValue((await http(sidecar.url, '/metrics')).text, 'squire_llm_retries_total')).toBe(1);
-    model.script({ kind: 'error', status: 500 }, { kind: 'error', status: 500 });
+    // A caller that allows no retries gets none from the sidecar either: one model request.
+    model.script({ kind: 'error', status: 500, retryAfterMs: 1 });
     const exhausted = await client.agent('assistant').invoke({ question: 'again' }, { maxRetries: 0 }).catch((e: unknown) => e);
     expect(isUpstreamError(exhausted)).toBe(true);
-    expect(metricValue((await http(sidecar.url, '/metrics')).text, 'squire_llm_retries_total')).toBe(2);
+    expect(model.requests).toHaveLength(3);
+    expect(metricValue((await http(sidecar.url, '/metrics')).text, 'squire_llm_retries_total')).toBe(1);
+    // A 400 from the model is not worth repeating: no retry at all.
+    model.script({ kind: 'error', status: 400 });
+    const refused = await client.agent('assistant').invoke({ question: 'bad request' }).catch((e: unknown) => e);
+    expect(isUpstreamError(refused)).toBe(true);
+    expect(model.requests).toHaveLength(4);
     await client.close();
     await model.close();
   });

@@ -6,6 +6,8 @@
  */
 import type { ModelProvider } from '@squire/client/contract';
 import type { ChatRequest, ChatResult, LlmClient, LlmProvider, LlmRunScope } from './llm-client.js';
+import { ModelRetries } from './model-retries.js';
+import { retryAllowance } from './model-retry-policy.js';
 
 export interface CompletionContext {
   signal: AbortSignal;
@@ -16,29 +18,49 @@ export interface CompletionContext {
 
 export interface ChatBackend {
   readonly descriptor: ModelProvider;
+  /** @throws {ModelCallError} the endpoint failed (classified for the retry decision) */
   complete(request: ChatRequest & { model: string }, context: CompletionContext): Promise<ChatResult>;
   warmUp?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface ModelRetryLimits {
+  /** `--llm-max-retries`: retries of failed model requests per run. */
+  maxRetries: number;
+  /** `--llm-max-retry-after-ms`: the longest wait an endpoint may ask for before the caller gets 429 instead. */
+  maxRetryAfterMs: number;
+  /** Called for each retry (the `squire_llm_retries_total` metric). */
+  onRetry?: (() => void) | undefined;
 }
 
 /**
  * @param models.forced the sidecar's `--model`: wins over the agent's choice
  * @param models.fallback used when neither the sidecar nor the agent names one
  */
-export function providerFromBackend(backend: ChatBackend, models: { forced?: string | undefined; fallback: string }): LlmProvider {
+export function providerFromBackend(backend: ChatBackend, models: { forced?: string | undefined; fallback: string }, limits: ModelRetryLimits): LlmProvider {
   return {
     descriptor: backend.descriptor,
     forRun(scope: LlmRunScope): LlmClient {
+      const retries = new ModelRetries({
+        allowed: retryAllowance(limits.maxRetries, scope.callerMaxRetries),
+        deadline: scope.deadline,
+        maxRetryAfterMs: limits.maxRetryAfterMs,
+        onRetry: limits.onRetry,
+      });
       return {
         provider: backend.descriptor,
         async chat(request: ChatRequest): Promise<ChatResult> {
-          const result = await backend.complete(
-            { ...request, model: models.forced ?? request.model ?? models.fallback },
-            {
-              signal: scope.signal,
-              traceparent: scope.traceparent,
-              onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
-            },
+          const result = await retries.run(
+            () =>
+              backend.complete(
+                { ...request, model: models.forced ?? request.model ?? models.fallback },
+                {
+                  signal: scope.signal,
+                  traceparent: scope.traceparent,
+                  onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
+                },
+              ),
+            scope.signal,
           );
           scope.usage.add(result.usage);
           return result;

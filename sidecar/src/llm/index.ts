@@ -17,15 +17,13 @@ export { runLlmAgent } from './llm-agent.js';
 export const FALLBACK_MODEL = 'gpt-4o-mini';
 
 export function createLlmProvider(config: SidecarConfig, log: Logger, hooks: { onRetry?: () => void } = {}): LlmProvider {
+  const limits = { maxRetries: config.llmMaxRetries, maxRetryAfterMs: config.llmMaxRetryAfterMs, onRetry: hooks.onRetry };
   if (!config.openaiBaseUrl) {
     log.info({ model: OFFLINE_MODEL }, 'no OPENAI_BASE_URL set: LLM agents answer with the built-in offline model');
-    return providerFromBackend(new OfflineBackend(), { fallback: OFFLINE_MODEL, forced: OFFLINE_MODEL });
+    return providerFromBackend(new OfflineBackend(), { fallback: OFFLINE_MODEL, forced: OFFLINE_MODEL }, limits);
   }
-  const backend = lazyOpenAiBackend(
-    { baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey, maxRetries: config.llmMaxRetries, timeoutMs: config.maxTimeoutMs, ...(hooks.onRetry && { onRetry: hooks.onRetry }) },
-    config.model ?? FALLBACK_MODEL,
-  );
-  return providerFromBackend(backend, { forced: config.model, fallback: FALLBACK_MODEL });
+  const backend = lazyOpenAiBackend({ baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey, timeoutMs: config.maxTimeoutMs }, config.model ?? FALLBACK_MODEL);
+  return providerFromBackend(backend, { forced: config.model, fallback: FALLBACK_MODEL }, limits);
 }
 
 /**

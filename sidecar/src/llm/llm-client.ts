@@ -51,7 +51,8 @@ export interface LlmClient {
   /** Which model answers, as published in the descriptor. */
   readonly provider: ModelProvider;
   /**
-   * One chat completion. The run's signal aborts the upstream request.
+   * One chat completion. The run's signal aborts the upstream request; a
+   * failed request is retried within the run's allowance (see model-retries).
    * @throws {SidecarError} `rate_limited` (429, with the upstream Retry-After) or `upstream_error` (502)
    */
   chat(request: ChatRequest): Promise<ChatResult>;
@@ -81,6 +82,10 @@ export class UsageMeter {
 
 export interface LlmRunScope {
   signal: AbortSignal;
+  /** Epoch milliseconds: model retries never wait past it. */
+  deadline: number;
+  /** Retries the caller allows (its `Squire-Max-Retries`); undefined: the sidecar's own limit alone. */
+  callerMaxRetries?: number | undefined;
   /** The caller's W3C `traceparent`, to send on with every model call. */
   traceparent?: string | undefined;
   log: Logger;

@@ -2,25 +2,24 @@
  * @module
  * Chat through the `openai` SDK against any OpenAI-compatible endpoint.
  * The run's signal goes to every request, so a deadline, a cancel or a
- * disconnect closes the upstream connection at once. Upstream errors become
- * contract errors: 429 → `rate_limited` with the upstream `Retry-After`,
- * anything else → `upstream_error`. The SDK's own retries are bounded by
- * `--llm-max-retries` and counted.
+ * disconnect closes the upstream connection at once. The SDK's own retries
+ * are off: its waits ignore the signal and it cannot know the caller's
+ * budget, so each failure is classified here (as the SDK would: 408, 409,
+ * 429, 5xx and connection failures are worth repeating, `x-should-retry`
+ * overrides) and model-retries decides.
  */
 import OpenAI from 'openai';
 import type { ModelProvider } from '@squire/client/contract';
 import { SidecarError } from '../errors.js';
 import type { ChatBackend, CompletionContext } from './chat-backend.js';
 import type { ChatRequest, ChatResult, ToolCall } from './llm-client.js';
+import { ModelCallError } from './model-failure.js';
 
 export interface OpenAiBackendOptions {
   baseURL: string;
   apiKey?: string | undefined;
-  maxRetries: number;
   /** Upper bound of one request; the run's deadline usually ends it first. */
   timeoutMs: number;
-  /** Called for each retry the SDK makes. */
-  onRetry?: () => void;
 }
 
 export class OpenAiBackend implements ChatBackend {
@@ -33,13 +32,8 @@ export class OpenAiBackend implements ChatBackend {
       baseURL: options.baseURL,
       // Local OpenAI-compatible servers often need no key; the SDK insists on one.
       apiKey: options.apiKey ?? 'unused',
-      maxRetries: options.maxRetries,
+      maxRetries: 0,
       timeout: options.timeoutMs,
-      fetch: async (url, init) => {
-        const retry = new Headers(init?.headers).get('x-stainless-retry-count');
-        if (retry !== null && retry !== '0') options.onRetry?.();
-        return fetch(url, init);
-      },
     });
   }
 
@@ -57,6 +51,8 @@ export class OpenAiBackend implements ChatBackend {
       ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
     };
     const options = { signal: context.signal, ...(context.traceparent && { headers: { traceparent: context.traceparent } }) };
+    // Once a piece of the answer went out to the caller, a retry would repeat it.
+    let streamed = false;
     try {
       if (!context.onDelta) {
         const completion = await this.client.chat.completions.create(params, options);
@@ -82,6 +78,7 @@ export class OpenAiBackend implements ChatBackend {
         if (!choice) continue;
         if (choice.delta.content) {
           content += choice.delta.content;
+          streamed = true;
           context.onDelta(choice.delta.content);
         }
         for (const delta of choice.delta.tool_calls ?? []) {
@@ -94,7 +91,7 @@ export class OpenAiBackend implements ChatBackend {
       }
       return { content: content || null, toolCalls: calls.filter(Boolean), finishReason, model, usage: usageOf(usage) };
     } catch (error) {
-      throw toSidecarError(error, context.signal);
+      throw classifyFailure(error, context.signal, streamed);
     }
   }
 }
@@ -105,18 +102,38 @@ function usageOf(usage: OpenAI.CompletionUsage | undefined | null) {
   return { input_tokens: input, output_tokens: output, total_tokens: input + output, llm_calls: 1 };
 }
 
-function toSidecarError(error: unknown, signal: AbortSignal): unknown {
+/** What the run sees of a failed request: the abort reason when the run was aborted, else a classified `ModelCallError`. */
+function classifyFailure(error: unknown, signal: AbortSignal, streamed: boolean): unknown {
   if (signal.aborted) return signal.reason;
   if (error instanceof SidecarError) return error;
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
-    const detail = `the model endpoint answered ${error.status}: ${error.message}`;
-    if (error.status === 429) {
-      const header = error.headers?.get('retry-after') ?? null;
-      const seconds = header !== null && /^\d+$/.test(header) ? Number(header) : 1;
-      return new SidecarError('rate_limited', detail, { retryAfter: seconds, cause: error });
-    }
-    return new SidecarError('upstream_error', detail, { cause: error });
+    const headers = error.headers;
+    return new ModelCallError(`the model endpoint answered ${error.status}: ${error.message}`, {
+      status: error.status,
+      retryable: !streamed && worthRepeating(error.status, headers?.get('x-should-retry') ?? null),
+      retryAfterMs: retryAfterMs(headers),
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new SidecarError('upstream_error', `the model endpoint could not be reached: ${message}`, { cause: error });
+  return new ModelCallError(`the model endpoint could not be reached: ${message}`, { retryable: !streamed, cause: error });
+}
+
+/** The openai SDK's own rule: the server's `x-should-retry` wins; else timeouts, lock conflicts, rate limits and server errors. */
+function worthRepeating(status: number, shouldRetry: string | null): boolean {
+  if (shouldRetry === 'true') return true;
+  if (shouldRetry === 'false') return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date. */
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

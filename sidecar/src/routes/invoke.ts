@@ -13,6 +13,7 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor, RunOutcome, RunRequest } from '../runtime/run-executor.js';
 import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
+import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
 import { readJsonBody } from './read-json-body.js';
 import { bodyHash, validateIdempotencyKey, type IdempotentCalls, type KeyedAnswer } from '../runs/idempotency.js';
@@ -99,6 +100,7 @@ export function syncRunRequest(
     kind: 'invoke',
     logBindings: c.get('logBindings'),
     traceparent: requestHeader(c, HEADERS.traceparent),
+    callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
 }

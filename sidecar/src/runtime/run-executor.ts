@@ -74,6 +74,8 @@ export interface RunRequest {
   traceparent?: string | undefined;
   /** A chat-shaped caller's messages, sent to an LLM agent's model as they are. */
   conversation?: readonly ChatTurn[] | undefined;
+  /** Retries the caller allows (`Squire-Max-Retries`): model retries of this run stay within them. */
+  callerMaxRetries?: number | undefined;
 }
 
 export interface RunOutcome {
@@ -176,6 +178,8 @@ export class RunExecutor {
             return log();
           },
           usage,
+          deadline: request.deadline,
+          callerMaxRetries: request.callerMaxRetries,
           traceparent: request.traceparent,
           emit: (draft) => request.events.publish(draft),
         }));

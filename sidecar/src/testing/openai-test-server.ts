@@ -14,7 +14,8 @@ import { sleep } from '../runtime/timers.js';
 export type ScriptedReply =
   | { kind: 'text'; content: string; chunks?: number }
   | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }> }
-  | { kind: 'error'; status: number; message?: string; retryAfter?: number }
+  /** `retryAfter` is sent as `Retry-After` (seconds), `retryAfterMs` as `retry-after-ms` (as OpenAI does). */
+  | { kind: 'error'; status: number; message?: string; retryAfter?: number; retryAfterMs?: number }
   /** Waits this long, then answers with `then` (or never answers). */
   | { kind: 'hang'; ms?: number; then?: ScriptedReply };
 
@@ -110,7 +111,10 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
   await sleep(options.firstTokenDelayMs ?? 0);
   if (res.destroyed) return;
   if (reply.kind === 'error') {
-    const headers: Record<string, string> = reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {};
+    const headers: Record<string, string> = {
+      ...(reply.retryAfter !== undefined && { 'retry-after': String(reply.retryAfter) }),
+      ...(reply.retryAfterMs !== undefined && { 'retry-after-ms': String(reply.retryAfterMs) }),
+    };
     return sendError(res, reply.status, reply.message ?? `scripted error ${reply.status}`, headers);
   }
   const model = String(body.model ?? 'test-model');
