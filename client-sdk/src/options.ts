@@ -41,7 +41,10 @@ export interface SidecarPolicyOptions {
   retryBudgetMinPerSecond: number;
   /** Window of the retry budget, in milliseconds. @default 10000 */
   retryBudgetWindowMs: number;
-  /** Calls in flight to one sidecar before new ones wait or fail fast (bulkhead). @default 64 */
+  /**
+   * Calls in flight to one endpoint before new ones wait or fail fast
+   * (bulkhead). Keep it ≤ `connections`: see there. @default 64
+   */
   maxInFlight: number;
   /** Calls allowed to wait for an in-flight place; past it they fail with `client_overloaded`. @default 0 */
   maxQueued: number;
@@ -49,7 +52,13 @@ export interface SidecarPolicyOptions {
   breakerFailureThreshold: number;
   /** How long the breaker stays open before one probe call, in milliseconds. @default 5000 */
   breakerCooldownMs: number;
-  /** Keep-alive connections per endpoint. @default 16 */
+  /**
+   * Keep-alive connections per endpoint; opened as needed, closed after
+   * `keepAliveTimeoutMs` idle. Defaults to `maxInFlight`, so every call the
+   * bulkhead admits is on the wire at once: a call that waited inside the
+   * pool for a connection would reach a draining sidecar only after its
+   * SIGTERM and fail with nowhere else to go. @default maxInFlight (64)
+   */
   connections: number;
   /**
    * Idle time after which the client closes a pooled connection, in
@@ -124,7 +133,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<SidecarPolicyOptions> = Object.fre
   maxQueued: 0,
   breakerFailureThreshold: 5,
   breakerCooldownMs: 5_000,
-  connections: 16,
+  connections: 64,
   keepAliveTimeoutMs: 4_000,
 });
 
@@ -204,17 +213,25 @@ export function resolveOptions(options: ClientOptions): ResolvedClientOptions {
     throw new SquireConfigError(`invalid client options:\n  - ${problems.join('\n  - ')}`);
   }
   const { sidecars, logger, ...clientPolicies } = options;
-  const defaults: SidecarPolicyOptions = Object.freeze({ ...DEFAULT_CLIENT_OPTIONS, ...definedOnly(clientPolicies) });
+  const clientSet = definedOnly(clientPolicies);
+  const defaults: SidecarPolicyOptions = Object.freeze({ ...DEFAULT_CLIENT_OPTIONS, ...clientSet });
   const resolved = new Map<string, Readonly<ResolvedSidecar>>();
   for (const [name, entry] of Object.entries(sidecars)) {
     const own: SidecarEntry = typeof entry === 'string' ? { url: entry } : entry;
     const { url, endpoints, versionRange, healthCheckIntervalMs, shadow, ...policies } = own;
     const specs = endpoints ? endpoints.map((item) => (typeof item === 'string' ? { url: item, weight: 1 } : { url: item.url, weight: item.weight ?? 1 })) : [{ url: url!, weight: 1 }];
+    const ownSet = definedOnly(policies);
+    const merged = { ...defaults, ...ownSet };
+    // Unless someone chose a pool size, it follows the in-flight limit (see `connections`).
+    const connections = ownSet.connections ?? clientSet.connections ?? merged.maxInFlight;
+    if (connections < merged.maxInFlight) {
+      logger?.warn({ sidecar: name, connections, maxInFlight: merged.maxInFlight }, 'squire: connections < maxInFlight: calls past the pool wait inside it, where a drain of the only replica fails them');
+    }
     resolved.set(
       name,
       Object.freeze({
-        ...defaults,
-        ...definedOnly(policies),
+        ...merged,
+        connections,
         name,
         url: specs[0]?.url ?? '',
         endpoints: specs,
