@@ -12,7 +12,7 @@ import { createSidecar } from './sidecar.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
-import { sleep } from './runtime/timers.js';
+import { sleep } from '@squire/client/internal';
 
 const EXIT_CONFIG = 2;
 

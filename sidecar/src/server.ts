@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { sleep } from './runtime/timers.js';
+import { sleep } from '@squire/client/internal';
 
 export interface ListenOptions {
   host: string;

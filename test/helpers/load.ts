@@ -11,32 +11,9 @@ export interface LoadResult {
   latencies: number[];
 }
 
-export async function runLoad(call: (i: number) => Promise<unknown>, rate: number, durationMs: number): Promise<LoadResult> {
-  const result: LoadResult = { sent: 0, ok: 0, failed: 0, errors: [], latencies: [] };
-  const pending: Array<Promise<void>> = [];
-  const started = performance.now();
-  const total = Math.floor((rate * durationMs) / 1000);
-  for (let i = 0; i < total; i += 1) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    result.sent += 1;
-    const sent = performance.now();
-    pending.push(
-      call(i).then(
-        () => {
-          result.ok += 1;
-          result.latencies.push(performance.now() - sent);
-        },
-        (error: unknown) => {
-          result.failed += 1;
-          result.errors.push(String((error as { code?: string }).code ?? error));
-        },
-      ),
-    );
-  }
-  await Promise.all(pending);
-  return result;
+/** `rate` calls per second for `durationMs` (rate × duration calls), then waits for all of them. */
+export function runLoad(call: (i: number) => Promise<unknown>, rate: number, durationMs: number): Promise<LoadResult> {
+  return runLoadUntil(call, rate, () => false, Math.floor((rate * durationMs) / 1000));
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   RateLimitedError,
   SQUIRE_ERROR_CODES,
   SQUIRE_ERROR_CODE_LIST,
-  SquireError,
+  type SquireError,
   TimeoutError,
   UpstreamError,
   fromResponse,

@@ -1,8 +1,9 @@
 /**
  * @module
- * The SDK's only abortable sleep and timeout. Both clear their timer and
- * remove their abort listener however they end, so a loop that sleeps a
- * thousand times against one long-lived signal leaves nothing behind.
+ * The only abortable sleep and timeout of the SDK and the sidecar. Both
+ * clear their timer and remove their abort listener however they end, so a
+ * loop that sleeps a thousand times against one long-lived signal leaves
+ * nothing behind.
  */
 import type { Cancellation } from './cancel.js';
 
@@ -27,13 +28,18 @@ export function sleep(ms: number, cancel?: Cancellation, options: { unref?: bool
 }
 
 /**
- * Settles with `promise`, or rejects with `onTimeout()` when `ms` passes
- * first (`ms` undefined: no limit). The timer is cleared either way.
+ * Settles with `promise`, or with `onTimeout()` when `ms` passes first: its
+ * value, or what it throws (a timeout error). The timer is cleared either way.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number | undefined, onTimeout: () => unknown): Promise<T> {
-  if (ms === undefined) return promise;
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+    const timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error as Error);
+      }
+    }, Math.max(0, ms));
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -41,7 +47,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number | undefined, onTi
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        reject(error as Error);
       },
     );
   });

@@ -50,7 +50,10 @@ export class RunStream<TOutput = unknown> implements AsyncIterable<RunEvent> {
     try {
       for (;;) {
         const limit = first ? this.options.firstEventTimeoutMs : (this.options.idleTimeoutMs ?? 60_000);
-        const next = await withTimeout(iterator.next(), limit, () => new TimeoutError(first ? 'no event arrived in time' : 'the event stream went quiet', { ...this.context, code: first ? 'first_event_timeout' : 'stream_idle_timeout' }));
+        const reading = iterator.next();
+        const next = limit === undefined ? await reading : await withTimeout(reading, limit, () => {
+          throw new TimeoutError(first ? 'no event arrived in time' : 'the event stream went quiet', { ...this.context, code: first ? 'first_event_timeout' : 'stream_idle_timeout' });
+        });
         if (next.done) break;
         first = false;
         for (const message of decoder.push(next.value)) {

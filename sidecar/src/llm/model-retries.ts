@@ -6,8 +6,7 @@
  * one allowance. What finally fails becomes the contract error the caller
  * gets.
  */
-import { abortableFromSignal } from '../runtime/deadline.js';
-import { sleep } from '../runtime/timers.js';
+import { cancellationOf, sleep } from '@squire/client/internal';
 import { ModelCallError } from './model-failure.js';
 import { decideModelRetry } from './model-retry-policy.js';
 
@@ -51,7 +50,7 @@ export class ModelRetries {
         if (!decision.retry) throw error.toSidecarError(requests);
         this.made += 1;
         options.onRetry?.();
-        await sleep(decision.delayMs, abortableFromSignal(signal));
+        await sleep(decision.delayMs, cancellationOf(signal));
       }
     }
   }

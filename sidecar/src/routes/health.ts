@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { SidecarError, problemResponse } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
-import { withTimeout } from '../runtime/timers.js';
+import { withTimeout } from '@squire/client/internal';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;

@@ -3,6 +3,7 @@
  * Turns the caller's budget (`Squire-Timeout-Ms`, capped) into an absolute
  * deadline and an AbortSignal whose reason says why the run stopped.
  */
+import type { Cancellation } from '@squire/client/internal';
 import { SidecarError } from '../errors.js';
 
 export interface DeadlineLimits {
@@ -21,13 +22,11 @@ export function resolveTimeoutMs(header: string | undefined, limits: DeadlineLim
   return Math.min(requested, limits.maxTimeoutMs);
 }
 
-/** The part of an abort source that waiting code needs: cheaper than an AbortSignal. */
-export interface Abortable {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  /** Calls `listener` once on abort; returns the function that unregisters it. */
-  onAbort(listener: (reason: unknown) => void): () => void;
-}
+/**
+ * The one cancellation shape waiting code takes (slots, sleeps): cheaper
+ * than an AbortSignal, shared with the SDK; `cancellationOf` adapts a signal.
+ */
+export type Abortable = Cancellation;
 
 /**
  * Aborts a run with a reason that says why: `deadline_exceeded` at
@@ -105,21 +104,4 @@ export function abortReason(source: { reason: unknown }): SidecarError {
   const reason: unknown = source.reason;
   if (reason instanceof SidecarError) return reason;
   return new SidecarError('cancelled', 'the run was cancelled', { cause: reason });
-}
-
-/** Adapts an AbortSignal to `Abortable`. */
-export function abortableFromSignal(signal: AbortSignal): Abortable {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    get reason() {
-      return signal.reason as unknown;
-    },
-    onAbort(listener) {
-      const onAbort = () => listener(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      return () => signal.removeEventListener('abort', onAbort);
-    },
-  };
 }

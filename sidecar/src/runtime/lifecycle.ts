@@ -4,7 +4,7 @@
  * flight, which graceful drain waits for.
  */
 import { SidecarError } from '../errors.js';
-import { withTimeout } from './timers.js';
+import { withTimeout } from '@squire/client/internal';
 
 export type Phase = 'starting' | 'ready' | 'draining' | 'stopped';
 

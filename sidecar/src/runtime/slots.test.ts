@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Slots } from './slots.js';
 import { SidecarError } from '../errors.js';
-import { abortableFromSignal } from './deadline.js';
+import { cancellationOf } from '@squire/client/internal';
 
-const never = () => abortableFromSignal(new AbortController().signal);
+const never = () => cancellationOf(new AbortController().signal);
 
 describe('Slots', () => {
   it('grants up to capacity at once and queues the rest in order', async () => {
@@ -36,7 +36,7 @@ describe('Slots', () => {
     const slots = new Slots(1, 3);
     const release = await slots.acquire(never());
     const controller = new AbortController();
-    const waiting = slots.acquire(abortableFromSignal(controller.signal));
+    const waiting = slots.acquire(cancellationOf(controller.signal));
     controller.abort(new SidecarError('deadline_exceeded', 'late'));
     await expect(waiting).rejects.toMatchObject({ code: 'deadline_exceeded' });
     expect(slots.queued).toBe(0);

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sleep } from '../runtime/timers.js';
+import { sleep } from '@squire/client/internal';
 
 export type ScriptedReply =
   | { kind: 'text'; content: string; chunks?: number }
