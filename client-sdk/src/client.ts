@@ -31,7 +31,7 @@ export class SquireClient {
     for (const [name, sidecar] of this.options.sidecars) {
       const channel = new SidecarChannel(sidecar, this.events, this.options.logger);
       this.channels.set(name, channel);
-      if (sidecar.shadow) this.shadows.set(name, new ShadowTraffic({ ...sidecar, shadow: sidecar.shadow }, this.events, this.options.logger, channel.authorization));
+      if (sidecar.shadow) this.shadows.set(name, new ShadowTraffic({ ...sidecar, shadow: sidecar.shadow }, this.events, this.options.logger));
     }
   }
 

@@ -10,9 +10,20 @@ import { CircuitOpenError, ConnectionError, type SquireError } from '../errors.j
 import type { AttemptStep } from '../transport/attempt.js';
 import type { Endpoint } from '../transport/endpoint.js';
 
+/**
+ * Takes a replica that answers `draining` out of rotation at once, for the
+ * breaker's cool-down unless an active check finds it ready sooner.
+ */
+export const replicaHealthStep: AttemptStep = async (attempt, next) => {
+  try {
+    return await next(attempt);
+  } catch (error) {
+    if ((error as SquireError).code === 'draining') attempt.endpoint.drainingUntil = Date.now() + attempt.call.config.breakerCooldownMs;
+    throw error;
+  }
+};
+
 export interface ReplicaHealthOptions {
-  /** Milliseconds a replica that said `draining` stays out of rotation unless a check finds it ready. */
-  drainingHoldMs: number;
   /** Milliseconds between active checks; 0: none. */
   intervalMs: number;
   /** Runs after each round of checks (e.g. the version pins of new replicas). */
@@ -33,16 +44,6 @@ export class ReplicaHealth {
       this.timer.unref();
     }
   }
-
-  /** Takes a replica that answers `draining` out of rotation at once. */
-  readonly step: AttemptStep = async (attempt, next) => {
-    try {
-      return await next(attempt);
-    } catch (error) {
-      if ((error as SquireError).code === 'draining') attempt.endpoint.drainingUntil = Date.now() + this.options.drainingHoldMs;
-      throw error;
-    }
-  };
 
   /** `/readyz` of every replica; a ready one is back in rotation even if it said draining. */
   async check(): Promise<void> {

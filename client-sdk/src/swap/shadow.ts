@@ -35,7 +35,6 @@ export class ShadowTraffic {
     private readonly config: Readonly<ResolvedSidecar> & { shadow: { url: string; percent: number } },
     private readonly events: ClientEventBus,
     private readonly logger: Logger | undefined,
-    private readonly authorization: string | undefined,
     private readonly random: Random = Math.random,
   ) {}
 
@@ -55,9 +54,10 @@ export class ShadowTraffic {
     }
     const started = performance.now();
     this.counts.calls += 1;
-    const timeoutMs = this.config.timeoutMs;
+    const { timeoutMs } = this.config;
+    const { authorization } = this.endpoint;
     void this.endpoint.pool
-      .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...(this.authorization && { authorization: this.authorization }) }, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+      .request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json', ...(authorization && { authorization }) }, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
       .then(async (response) => {
         const text = await response.body.text();
         const shadowMs = performance.now() - started;

@@ -8,7 +8,6 @@
  * retry those failures again).
  */
 import { HEADERS } from '../contract/index.js';
-import type { ClientEventBus } from '../events.js';
 import type { AttemptHandler } from './attempt.js';
 
 /**
@@ -26,43 +25,42 @@ export function sidecarBudgetMs(remaining: number): number {
 
 const NOTHING_HELD = (): void => undefined;
 
-export function dispatcher(events: ClientEventBus, authorization: string | undefined): AttemptHandler {
-  return async (attempt) => {
-    const { call, endpoint } = attempt;
-    const { spec, options } = call;
-    const remaining = call.deadline - performance.now();
-    if (remaining <= 0) {
-      call.expire();
-      throw call.cancel.reason;
-    }
-    const extra = call.config.headers;
-    const headers: Record<string, string> = extra === undefined && options.headers === undefined ? {} : { ...extra, ...options.headers };
-    headers[HEADERS.timeoutMs] = String(sidecarBudgetMs(remaining));
-    headers[HEADERS.maxRetries] = String(Math.max(0, call.maxRetries - (attempt.number - 1)));
-    if (spec.body !== undefined) headers['content-type'] = 'application/json';
-    if (spec.accept) headers.accept = spec.accept;
-    if (authorization) headers.authorization = authorization;
-    if (call.key) headers[HEADERS.idempotencyKey] = call.key;
-    if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
-    if (events.wants('request')) {
-      events.emit('request', { sidecar: call.sidecar, endpoint: endpoint.url, method: spec.method, path: spec.path, attempt: attempt.number, idempotencyKey: call.key });
-    }
-    endpoint.calls += 1;
-    attempt.sentAt = performance.now();
-    // undici wants whole milliseconds; the deadline timer, not these, holds the call to its budget.
-    const phaseTimeout = Math.ceil(remaining);
-    const response = await endpoint.pool.request({
-      path: spec.path,
-      method: spec.method,
-      headers,
-      body: spec.body ?? null,
-      signal: call.cancel,
-      headersTimeout: phaseTimeout,
-      bodyTimeout: phaseTimeout,
-    });
-    if (events.wants('response')) {
-      events.emit('response', { sidecar: call.sidecar, endpoint: endpoint.url, status: response.statusCode, attempt: attempt.number, durationMs: performance.now() - attempt.sentAt });
-    }
-    return { response, release: NOTHING_HELD };
-  };
-}
+export const dispatch: AttemptHandler = async (attempt) => {
+  const { call, endpoint } = attempt;
+  const { events, authorization } = endpoint;
+  const { spec, options } = call;
+  const remaining = call.deadline - performance.now();
+  if (remaining <= 0) {
+    call.expire();
+    throw call.cancel.reason;
+  }
+  const extra = call.config.headers;
+  const headers: Record<string, string> = extra === undefined && options.headers === undefined ? {} : { ...extra, ...options.headers };
+  headers[HEADERS.timeoutMs] = String(sidecarBudgetMs(remaining));
+  headers[HEADERS.maxRetries] = String(Math.max(0, call.maxRetries - (attempt.number - 1)));
+  if (spec.body !== undefined) headers['content-type'] = 'application/json';
+  if (spec.accept) headers.accept = spec.accept;
+  if (authorization) headers.authorization = authorization;
+  if (call.key) headers[HEADERS.idempotencyKey] = call.key;
+  if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
+  if (events.wants('request')) {
+    events.emit('request', { sidecar: call.sidecar, endpoint: endpoint.url, method: spec.method, path: spec.path, attempt: attempt.number, idempotencyKey: call.key });
+  }
+  endpoint.calls += 1;
+  attempt.sentAt = performance.now();
+  // undici wants whole milliseconds; the deadline timer, not these, holds the call to its budget.
+  const phaseTimeout = Math.ceil(remaining);
+  const response = await endpoint.pool.request({
+    path: spec.path,
+    method: spec.method,
+    headers,
+    body: spec.body ?? null,
+    signal: call.cancel,
+    headersTimeout: phaseTimeout,
+    bodyTimeout: phaseTimeout,
+  });
+  if (events.wants('response')) {
+    events.emit('response', { sidecar: call.sidecar, endpoint: endpoint.url, status: response.statusCode, attempt: attempt.number, durationMs: performance.now() - attempt.sentAt });
+  }
+  return { response, release: NOTHING_HELD };
+};

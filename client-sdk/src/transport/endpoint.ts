@@ -29,6 +29,8 @@ export interface EndpointStats {
 
 export class Endpoint implements Replica {
   readonly pool: Pool;
+  /** `Bearer <token>`, built once: the token does not change per call. */
+  readonly authorization: string | undefined;
   readonly breaker: CircuitBreaker;
   readonly bulkhead: Bulkhead;
   /** Durations of successful attempts (request sent → answer headers), for the attempt floor and canary p99. */
@@ -52,9 +54,10 @@ export class Endpoint implements Replica {
     readonly url: string,
     public weight: number,
     config: Readonly<ResolvedSidecar>,
-    events: ClientEventBus,
+    readonly events: ClientEventBus,
     logger: Logger | undefined,
   ) {
+    this.authorization = config.token ? `Bearer ${config.token}` : undefined;
     this.versionRequired = config.versionRange !== undefined;
     const parsed = parseEndpointSafe(url)!;
     this.pool = new Pool(parsed.origin, {

@@ -10,23 +10,26 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ClientEventBus } from '../events.js';
-import { SquireConfigError } from '../errors.js';
+import { SquireConfigError, type SquireError } from '../errors.js';
 import type { Random } from '../internal/random.js';
 import type { Logger } from '../logger.js';
 import { parseEndpointSafe, type CallOptions, type EndpointSpec, type ResolvedSidecar } from '../options.js';
 import type { BreakerState } from '../policies/circuit-breaker.js';
 import { RetryBudget } from '../policies/retry-budget.js';
-import { ReplicaHealth, noReplicaError } from '../swap/replica-health.js';
+import { ReplicaHealth, noReplicaError, replicaHealthStep } from '../swap/replica-health.js';
 import type { ShadowReport } from '../swap/shadow.js';
 import { VersionPins } from '../swap/version-pins.js';
 import { bulkheadStep, breakerStep } from './admission.js';
 import { composeAttempt, type Answer } from './attempt.js';
 import { CallState, type RequestSpec } from './call.js';
 import { classifyStep, classifyThrown } from './classify.js';
-import { dispatcher } from './dispatch.js';
+import { dispatch } from './dispatch.js';
 import { Endpoint, type EndpointStats } from './endpoint.js';
 import { LatencyReservoir } from './latency-reservoir.js';
 import { runCall, type CallPipeline } from './pipeline.js';
+
+/** One attempt, the same steps for every sidecar (each step reads its endpoint and call). */
+const ATTEMPT = composeAttempt([bulkheadStep, breakerStep, replicaHealthStep, classifyStep], dispatch);
 
 export type { RequestSpec } from './call.js';
 
@@ -78,43 +81,37 @@ export interface SidecarStats {
   shadow?: ShadowReport;
 }
 
-export class SidecarChannel {
+export class SidecarChannel implements CallPipeline {
   readonly budget: RetryBudget;
-  /** Built once: the token does not change per call. */
+  /** `Bearer <token>`, for requests outside the call pipeline (descriptors). */
   readonly authorization: string | undefined;
+  readonly attempt = ATTEMPT;
+  readonly counters = { calls: 0, successes: 0, failures: 0, retries: 0 };
   private endpoints: Endpoint[] = [];
   private readonly latency = new LatencyReservoir(512);
-  private readonly counters = { calls: 0, successes: 0, failures: 0, retries: 0 };
-  private readonly health: ReplicaHealth;
   private readonly pins: VersionPins | undefined;
-  private readonly pipeline: CallPipeline;
+  /** Active checks; created with the first check (or at once with `healthCheckIntervalMs`). */
+  private health: ReplicaHealth | undefined;
 
   constructor(
     readonly config: Readonly<ResolvedSidecar>,
-    private readonly events: ClientEventBus,
-    private readonly logger: Logger | undefined,
-    random: Random = Math.random,
+    readonly events: ClientEventBus,
+    readonly logger: Logger | undefined,
+    readonly random: Random = Math.random,
   ) {
     this.authorization = config.token ? `Bearer ${config.token}` : undefined;
     this.budget = new RetryBudget({ ratio: config.retryBudgetRatio, minPerSecond: config.retryBudgetMinPerSecond, windowMs: config.retryBudgetWindowMs });
     this.setEndpoints(config.endpoints);
     this.pins = config.versionRange !== undefined ? new VersionPins(config.name, config.versionRange, this.authorization, logger) : undefined;
-    this.health = new ReplicaHealth(() => this.endpoints, {
-      drainingHoldMs: config.breakerCooldownMs,
-      intervalMs: config.healthCheckIntervalMs,
-      ...(this.pins && { afterCheck: () => this.pins!.check(this.endpoints, undefined) }),
-    });
-    this.pipeline = {
-      config,
-      replicas: () => this.endpoints,
-      noReplica: (now) => noReplicaError(config.name, config.url, this.endpoints, config.versionRange, now),
-      attempt: composeAttempt([bulkheadStep, breakerStep, this.health.step, classifyStep], dispatcher(events, this.authorization)),
-      budget: this.budget,
-      events,
-      logger,
-      random,
-      counters: this.counters,
-    };
+    if (config.healthCheckIntervalMs > 0) this.replicaHealth();
+  }
+
+  replicas(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  noReplica(now: number): SquireError {
+    return noReplicaError(this.config.name, this.config.url, this.endpoints, this.config.versionRange, now);
   }
 
   get name(): string {
@@ -175,7 +172,7 @@ export class SidecarChannel {
     let answer: Answer;
     try {
       if (this.pins) await this.pins.check(this.endpoints, call.cancel);
-      answer = await runCall(call, this.pipeline);
+      answer = await runCall(call, this);
     } catch (error) {
       this.counters.failures += 1;
       call.finish();
@@ -188,7 +185,15 @@ export class SidecarChannel {
 
   /** Active health check of every replica (and the version pins of new ones). */
   checkHealth(): Promise<void> {
-    return this.health.check();
+    return this.replicaHealth().check();
+  }
+
+  private replicaHealth(): ReplicaHealth {
+    this.health ??= new ReplicaHealth(() => this.endpoints, {
+      intervalMs: this.config.healthCheckIntervalMs,
+      ...(this.pins && { afterCheck: () => this.pins!.check(this.endpoints, undefined) }),
+    });
+    return this.health;
   }
 
   stats(): SidecarStats {
@@ -208,13 +213,13 @@ export class SidecarChannel {
 
   /** Lets calls in flight finish, then closes every pool. */
   async close(): Promise<void> {
-    this.health.stop();
+    this.health?.stop();
     await Promise.all(this.endpoints.map((endpoint) => endpoint.retire()));
   }
 
   /** Aborts calls in flight and closes every pool at once. */
   async destroy(): Promise<void> {
-    this.health.stop();
+    this.health?.stop();
     await Promise.all(this.endpoints.map((endpoint) => endpoint.destroy()));
   }
 }
