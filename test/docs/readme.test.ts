@@ -1,11 +1,14 @@
 /**
- * The README is the reference: every configuration flag with its environment
- * twin and default, and every error code of the contract, must be in it.
+ * The READMEs are the reference: every configuration flag with its
+ * environment twin and default, every error code of the contract, and every
+ * code of the SDK's closed error table (class, retried, phase) must be in
+ * them, and nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ERROR_CODE_LIST } from '@squire/client/contract';
+import { SQUIRE_ERROR_CODES, SQUIRE_ERROR_CODE_LIST } from '@squire/client';
 import { REPO_ROOT, runSidecarOnce } from '../helpers/spawn-sidecar.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -30,6 +33,27 @@ describe('README', () => {
   it('gives the two set-up commands', () => {
     expect(readme).toContain('npx -y pnpm@10 install && npx -y pnpm@10 start');
     expect(readme).toContain('npx -y pnpm@10 install && npx -y pnpm@10 test');
+  });
+});
+
+describe('client-sdk/README.md', () => {
+  const sdkReadme = readFileSync(join(REPO_ROOT, 'client-sdk/README.md'), 'utf8');
+  const rows = new Map(
+    sdkReadme
+      .split('\n')
+      .map((line) => /^\| `([a-z_]+)` \| `([A-Za-z]+)` \| (yes|no) \| ([a-z]+) \|/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [match[1]!, { class: match[2], retryable: match[3] === 'yes', phase: match[4] }]),
+  );
+
+  it('lists every code of the error table with its class, whether it is retried, and its phase', () => {
+    for (const code of SQUIRE_ERROR_CODE_LIST) {
+      expect(rows.get(code), `client-sdk README error row for ${code}`).toEqual(SQUIRE_ERROR_CODES[code]);
+    }
+  });
+
+  it('lists no code the table does not have', () => {
+    expect([...rows.keys()].filter((code) => !(code in SQUIRE_ERROR_CODES))).toEqual([]);
   });
 });
 
