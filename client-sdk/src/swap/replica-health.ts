@@ -67,9 +67,9 @@ export class ReplicaHealth {
   }
 }
 
-/** The error of a call for which no replica is eligible, naming the reason. */
-export function noReplicaError(sidecar: string, firstUrl: string, replicas: readonly Endpoint[], versionRange: string | undefined, now: number): SquireError {
-  const fields = { sidecar, endpoint: firstUrl };
+/** The error of a call for which no replica is eligible, naming the reason; `cause`: the call's last failure, which may be why. */
+export function noReplicaError(sidecar: string, firstUrl: string, replicas: readonly Endpoint[], versionRange: string | undefined, now: number, cause?: SquireError): SquireError {
+  const fields = { sidecar, endpoint: firstUrl, cause };
   if (replicas.length === 0) return new ConnectionError(`sidecar "${sidecar}" has no endpoints`, { ...fields, code: 'no_endpoint' });
   if (replicas.every((endpoint) => endpoint.versionOk === false)) {
     const versions = replicas.map((endpoint) => `${endpoint.url}=${endpoint.version ?? '?'}`).join(', ');

@@ -40,7 +40,7 @@ function setup(options: Partial<ClientOptions> = {}, replicaCount = 1) {
     const next = script.shift();
     return next ? next(attempt) : Promise.resolve(fakeAnswer());
   };
-  const pipeline: CallPipeline = {
+  const pipeline: { -readonly [K in keyof CallPipeline]: CallPipeline[K] } = {
     config,
     replicas: () => replicas,
     noReplica: () => new ConnectionError('none', { code: 'no_endpoint' }),
@@ -133,6 +133,23 @@ describe('runCall', () => {
     script(hang);
     expect(await caught(call({ signal: controller.signal }))).toMatchObject({ name: 'AbortError', code: 'aborted' });
     expect(attempts).toHaveLength(1);
+  });
+
+  it('says why no replica is left, with the failure that took the last one out as the cause', async () => {
+    const { call, script, pipeline, replicas } = setup();
+    const causes: unknown[] = [];
+    pipeline.noReplica = (_now, lastFailure) => {
+      causes.push(lastFailure);
+      return new ConnectionError('no replica takes calls', { code: 'no_endpoint', cause: lastFailure });
+    };
+    script((attempt) => {
+      replicas[0]!.ready = false;
+      return refuse(attempt);
+    });
+    const error = await caught(call());
+    expect(error).toMatchObject({ code: 'no_endpoint', attempts: 2 });
+    expect(causes).toHaveLength(1);
+    expect(error!.cause).toMatchObject({ code: 'connection_refused' });
   });
 
   it('stops at maxRetries and throws the last failure with its attempt count', async () => {

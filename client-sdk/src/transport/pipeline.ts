@@ -26,8 +26,8 @@ export interface CallPipeline {
   readonly config: Readonly<ResolvedSidecar>;
   /** The replicas now (they change at run time). */
   replicas(): readonly Endpoint[];
-  /** Why no replica can take a call now. */
-  noReplica(now: number): SquireError;
+  /** Why no replica can take a call now (`lastFailure`: the call's previous failure, its likely cause). */
+  noReplica(now: number, lastFailure: SquireError | undefined): SquireError;
   readonly attempt: AttemptHandler;
   readonly budget: RetryBudget;
   readonly events: ClientEventBus;
@@ -47,7 +47,7 @@ export async function runCall(call: CallState, pipeline: CallPipeline): Promise<
     const endpoint = pickReplica(replicas, { now: Date.now(), tried: call.tried, sessionId: call.options.sessionId, random: pipeline.random });
     let failure: SquireError;
     if (endpoint === undefined) {
-      failure = pipeline.noReplica(Date.now()).withAttempts(call.attempt);
+      failure = pipeline.noReplica(Date.now(), call.lastFailure).withAttempts(call.attempt);
     } else {
       try {
         return await pipeline.attempt({ call, endpoint, number: call.attempt, sentAt: 0 });

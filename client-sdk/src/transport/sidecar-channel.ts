@@ -110,8 +110,8 @@ export class SidecarChannel implements CallPipeline {
     return this.endpoints;
   }
 
-  noReplica(now: number): SquireError {
-    return noReplicaError(this.config.name, this.config.url, this.endpoints, this.config.versionRange, now);
+  noReplica(now: number, lastFailure: SquireError | undefined): SquireError {
+    return noReplicaError(this.config.name, this.config.url, this.endpoints, this.config.versionRange, now, lastFailure);
   }
 
   get name(): string {
