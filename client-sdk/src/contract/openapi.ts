@@ -101,7 +101,15 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonSchema {
       '/v1/invoke': {
         post: {
           summary: 'Run once and answer with the result (or stream it as SSE)',
-          parameters: headerParams,
+          parameters: [
+            ...headerParams,
+            {
+              name: 'Squire-Max-Retries',
+              in: 'header',
+              schema: { type: 'integer', minimum: 0, maximum: 999 },
+              description: "Retries the caller still allows: the run's model retries stay within it (and within --llm-max-retries), and the caller does not retry upstream_error or rate_limited again.",
+            },
+          ],
           requestBody: { required: true, content: json('InvokeRequest') },
           responses: {
             '200': {
