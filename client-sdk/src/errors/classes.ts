@@ -94,6 +94,8 @@ export class SquireError extends Error {
 
   private copyWith(fields: Partial<Pick<SquireError, 'attempts' | 'sidecar' | 'endpoint' | 'step' | 'completedSteps'>>): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object, Object.getOwnPropertyDescriptors(this)) as this;
+    // On Node 24 `stack` is an accessor that reads the original error's internal slot: copy its value.
+    Object.defineProperty(copy, 'stack', { value: this.stack, writable: true, configurable: true, enumerable: false });
     return Object.assign(copy, fields);
   }
 }
