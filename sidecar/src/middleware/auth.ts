@@ -17,18 +17,30 @@ const digest = (value: string) => hash('sha256', value, 'buffer');
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
+/**
+ * Whether a presented secret is the token, in constant time: comparing
+ * fixed-length digests keeps the time independent of the presented
+ * secret's length and content. Every check of the token goes through here.
+ */
+export function tokenMatcher(token: string): (presented: string) => boolean {
+  const expected = digest(token);
+  return (presented) => timingSafeEqual(digest(presented), expected);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if the header has that form. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** Throws 401 unless the request carries the token (or is a probe, or one of `publicPaths`). */
 export function bearerCheck(token: string, publicPaths: readonly string[] = []): (c: Context) => void {
   const exempt = publicPaths.length > 0 ? new Set([...PROBE_PATHS, ...publicPaths]) : PROBE_PATHS;
-  // Comparing fixed-length digests keeps the comparison constant-time
-  // whatever the length of the presented token.
-  const expected = digest(token);
+  const matches = tokenMatcher(token);
   return function checkBearer(c) {
     if (exempt.has(rawPath(c.req.url))) return;
-    const header = requestHeader(c, 'authorization') ?? '';
-    const match = BEARER.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
-      throw new SidecarError('unauthorized', match ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>');
+    const presented = bearerToken(requestHeader(c, 'authorization'));
+    if (presented === undefined || !matches(presented)) {
+      throw new SidecarError('unauthorized', presented !== undefined ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>');
     }
   };
 }
