@@ -1,5 +1,6 @@
 // Lint: the typescript-eslint recommended preset, overridden rarely and each time with a reason.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,5 +21,10 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
+  },
+  {
+    // The console's browser modules: the DOM's globals, none of Node's.
+    files: ['sidecar/src/console/assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, process: 'off', Buffer: 'off', setImmediate: 'off' } },
   },
 );

@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import type { IdempotentCalls } from './runs/idempotency.js';
 import type { ProtocolMount } from './protocols/protocol.js';
+import type { ConsoleMount } from './console/console-routes.js';
 
 export interface AppDeps {
   descriptor: AgentDescriptor;
@@ -42,6 +43,8 @@ export interface AppDeps {
   idempotency?: IdempotentCalls;
   /** Protocols beside contract v1 (MCP, A2A, OpenAI chat): routes after auth, errors in their own shape. */
   protocols?: readonly ProtocolMount[];
+  /** The browser console: static pages that decide their own access (see `console/console-routes.ts`). */
+  console?: ConsoleMount | undefined;
 }
 
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
@@ -51,7 +54,8 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   // Hono's chain costs a promise and a dispatch on every call.
   const checkHost = deps.allowedHosts ? hostCheck(deps.allowedHosts) : undefined;
   const protocols = deps.protocols ?? [];
-  const checkBearer = deps.token ? bearerCheck(deps.token, protocols.flatMap((protocol) => protocol.publicPaths ?? [])) : undefined;
+  const publicPaths = [...protocols.flatMap((protocol) => protocol.publicPaths ?? []), ...(deps.console?.paths ?? [])];
+  const checkBearer = deps.token ? bearerCheck(deps.token, publicPaths) : undefined;
   const protocolOf = (path: string) => protocols.find((protocol) => protocol.owns(path));
   app.use('*', function requestGuard(c, next) {
     // Tell keep-alive clients to open their next connection elsewhere.
@@ -80,6 +84,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   );
   for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
   for (const protocol of protocols) app.route('/', protocol.routes);
+  if (deps.console) app.route('/', deps.console.routes);
 
   app.notFound((c) => {
     const protocol = protocolOf(c.req.path);

@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     expect(loadConfig(['--agent', 'a', '--host', '::1'], {}).ok).toBe(true);
   });
 
+  it('serves the console unless --console off (or SQUIRE_CONSOLE=off), and names a bad value', () => {
+    expect(loadConfig(['--agent', 'a'], {})).toMatchObject({ ok: true, config: { console: true } });
+    expect(loadConfig(['--agent', 'a'], { SQUIRE_CONSOLE: 'off' })).toMatchObject({ ok: true, config: { console: false } });
+    expect(loadConfig(['--agent', 'a', '--console', 'on'], { SQUIRE_CONSOLE: 'off' })).toMatchObject({ ok: true, config: { console: true } });
+    const bad = loadConfig(['--agent', 'a', '--console', 'yes'], {});
+    expect(!bad.ok && bad.problems).toEqual(['--console (SQUIRE_CONSOLE): must be on or off, got "yes"']);
+  });
+
   it('redacts secrets for the start-up log', () => {
     const result = loadConfig(['--agent', 'a', '--token', 's'.repeat(20)], { OPENAI_API_KEY: 'sk-secret' });
     expect(result.ok).toBe(true);

@@ -28,6 +28,7 @@ export const CONFIG_OPTIONS = {
   token: { env: 'SQUIRE_TOKEN', description: 'Bearer token required on every route but /healthz and /readyz' },
   'token-file': { env: 'SQUIRE_TOKEN_FILE', description: 'File holding the token (e.g. a mounted secret)' },
   'allowed-hosts': { env: 'SQUIRE_ALLOWED_HOSTS', description: 'Comma-separated extra Host header names accepted on a loopback bind' },
+  console: { env: 'SQUIRE_CONSOLE', description: 'Browser console at /console: on or off; needs the token to load unless bound to loopback or a unix socket' },
   slots: { env: 'SQUIRE_SLOTS', description: 'Runs at once' },
   'queue-max': { env: 'SQUIRE_QUEUE_MAX', description: 'Sync invokes waiting for a slot before 429' },
   'max-body': { env: 'SQUIRE_MAX_BODY', description: 'Largest request body (bytes, or 512kb, 1mb)' },
@@ -87,6 +88,10 @@ export const ConfigSchema = z
       .string()
       .default('')
       .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean)),
+    console: z
+      .enum(['on', 'off'], { error: (issue) => `must be on or off, got "${String(issue.input)}"` })
+      .default('on')
+      .transform((value) => value === 'on'),
     slots: int(1, 10_000).default(4),
     queueMax: int(0, 100_000).default(64),
     maxBody: bytes.default(1024 * 1024).pipe(z.number().int().min(1024, 'must be at least 1kb').max(64 * 1024 ** 2, 'must be at most 64mb')),

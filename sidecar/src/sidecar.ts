@@ -28,6 +28,7 @@ import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
 import { withProtocolPaths } from './protocols/openapi.js';
+import { consoleMount } from './console/console-routes.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -119,6 +120,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     ...(agent.ready && { ready: agent.ready }),
     idempotency,
     protocols,
+    console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,
     routes: [
       sessionRoutes(sessions),
       runRoutes({
