@@ -12,7 +12,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { sleep } from '@squire/client/internal';
 
 export type ScriptedReply =
-  | { kind: 'text'; content: string; chunks?: number }
+  | {
+      kind: 'text';
+      content: string;
+      chunks?: number;
+      /** Streams `afterChunks` chunks, then waits for `until` before the rest: a stream caught mid-answer. */
+      pause?: { afterChunks: number; until: Promise<unknown> };
+    }
   | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }> }
   /** `retryAfter` is sent as `Retry-After` (seconds), `retryAfterMs` as `retry-after-ms` (as OpenAI does). */
   | { kind: 'error'; status: number; message?: string; retryAfter?: number; retryAfterMs?: number }
@@ -148,7 +154,9 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
   send({ role: 'assistant', content: '' });
   if (content !== null) {
     const pieces = split(content, reply.kind === 'text' ? (reply.chunks ?? 4) : 1);
-    for (const piece of pieces) {
+    const pause = reply.kind === 'text' ? reply.pause : undefined;
+    for (const [index, piece] of pieces.entries()) {
+      if (pause && index === pause.afterChunks) await pause.until;
       if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
       if (res.destroyed) return;
       send({ content: piece });
