@@ -3,7 +3,8 @@
 // the files the manifest names, and fails the build if one is missing.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 
-const { ASSETS_DIR, CONSOLE_ASSETS, CONSOLE_PAGE, PACKAGE_ASSETS } = await import('../dist/console/console-assets.js');
+const { CONSOLE_ASSETS, CONSOLE_PAGE, PACKAGE_ASSETS } = await import('../dist/console/console-manifest.js');
+const { ASSETS_DIR } = await import('../dist/console/console-assets.js');
 const source = new URL('../src/console/assets/', import.meta.url);
 
 rmSync(ASSETS_DIR, { recursive: true, force: true });

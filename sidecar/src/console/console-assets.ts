@@ -1,53 +1,17 @@
 /**
  * @module
- * The console's static files. The manifest below is the only set of names
- * served: no part of a request path ever reaches the file system, so there
- * is nothing to traverse. Each file is read on the first request for it and
- * then kept (the whole set is a few dozen KiB): a sidecar whose console is
- * never opened never reads them, and start-up and idle memory stay as they
- * were without a console.
- *
- * The SSE decoder is the SDK's own (`@squire/client/sse-decoder`, a pure
- * module with no imports), served as it is, so the browser and the SDK read
- * event streams with the same code.
+ * The console's files as responses: each read on the first request for it
+ * and then kept (the whole set is a few dozen KiB), with its content type
+ * and a validator. The routes import this module on the first console
+ * request, so a sidecar whose console is never opened neither loads it nor
+ * reads a file: start-up and idle memory stay as they were.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The page itself, served at `/console/`. */
-export const CONSOLE_PAGE = 'index.html';
-
-/** Files served under `/console/assets/`, besides the page. The build copies the local ones into `dist`. */
-export const CONSOLE_ASSETS = [
-  'console.css',
-  'icon.svg',
-  'console.js',
-  'api.js',
-  'dom.js',
-  'token.js',
-  'tabs.js',
-  'form-model.js',
-  'form-view.js',
-  'openapi-model.js',
-  'agent-panel.js',
-  'try-panel.js',
-  'event-log.js',
-  'runs-panel.js',
-  'run-detail.js',
-  'docs-panel.js',
-  'schema-view.js',
-  'sse-decoder.js',
-] as const;
-
-export type ConsoleAssetName = typeof CONSOLE_PAGE | (typeof CONSOLE_ASSETS)[number];
-
-/** Assets that come from another package: name → module specifier. */
-export const PACKAGE_ASSETS: Readonly<Partial<Record<ConsoleAssetName, string>>> = {
-  'sse-decoder.js': '@squire/client/sse-decoder',
-};
+import { PACKAGE_ASSETS, type ConsoleAssetName } from './console-manifest.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

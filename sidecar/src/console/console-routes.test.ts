@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from '../agent/define-agent.js';
 import { createTestSidecar } from '../testing/index.js';
-import { ASSETS_DIR, CONSOLE_ASSETS, CONSOLE_PAGE, PACKAGE_ASSETS } from './console-assets.js';
+import { ASSETS_DIR } from './console-assets.js';
+import { CONSOLE_ASSETS, CONSOLE_PAGE, PACKAGE_ASSETS } from './console-manifest.js';
 import { basicPassword } from './console-routes.js';
 
 const TOKEN = 'console-token-0123456789';

@@ -21,7 +21,8 @@ import type { SidecarEnv } from '../app-env.js';
 import { SidecarError, problemResponse } from '../errors.js';
 import { bearerToken, tokenMatcher } from '../middleware/auth.js';
 import { requestHeader } from '../middleware/request-header.js';
-import { CONSOLE_ASSETS, CONSOLE_PAGE, consoleAssetReader, type ConsoleAssetName } from './console-assets.js';
+import type { ConsoleAsset } from './console-assets.js';
+import { CONSOLE_ASSETS, CONSOLE_PAGE, type ConsoleAssetName } from './console-manifest.js';
 import { PAGE_HEADERS } from './page-headers.js';
 
 export interface ConsoleOptions {
@@ -43,38 +44,36 @@ export const CONSOLE_PATH = '/console/';
 const ALLOW = 'GET, HEAD';
 const BASIC_CHALLENGE = 'Basic realm="Squire console", charset="UTF-8"';
 
-export function consoleMount(options: ConsoleOptions): ConsoleMount {
-  const routes = new Hono<SidecarEnv>();
-  const read = consoleAssetReader(options.assetsDir);
-  const guard = !options.open && options.token !== undefined ? pageGuard(options.token) : undefined;
+/** Where each path leads: a file of the manifest, or (relative, so it works under a proxy's prefix) another address. */
+type Target = { file: ConsoleAssetName } | { location: string; status: 302 | 308 };
 
-  const serve = (name: ConsoleAssetName) => async (c: Context<SidecarEnv>) => {
+export function consoleMount(options: ConsoleOptions): ConsoleMount {
+  const targets = new Map<string, Target>([
+    ['/console', { location: 'console/', status: 308 }],
+    [CONSOLE_PATH, { file: CONSOLE_PAGE }],
+    ...CONSOLE_ASSETS.map((file) => [`${CONSOLE_PATH}assets/${file}`, { file }] as const),
+    ['/docs', { location: 'console/#docs', status: 302 }],
+    ['/playground', { location: 'console/#try', status: 302 }],
+  ]);
+  const guard = !options.open && options.token !== undefined ? pageGuard(options.token) : undefined;
+  // The file reader (and what it imports) loads on the first console request, not at start-up.
+  let reader: Promise<(name: ConsoleAssetName) => Promise<ConsoleAsset>> | undefined;
+  const read = async (name: ConsoleAssetName) => (await (reader ??= import('./console-assets.js').then((module) => module.consoleAssetReader(options.assetsDir))))(name);
+
+  const paths = [...targets.keys()];
+  const routes = new Hono<SidecarEnv>();
+  routes.on('GET', paths, async function serveConsole(c) {
     const denied = guard?.(c);
     if (denied) return denied;
-    const asset = await read(name);
+    const target = targets.get(c.req.path)!;
+    if ('location' in target) return new Response(null, { status: target.status, headers: { ...PAGE_HEADERS, location: target.location } });
+    const asset = await read(target.file);
     const headers = { ...PAGE_HEADERS, etag: asset.etag };
     if (requestHeader(c, 'if-none-match') === asset.etag) return new Response(null, { status: 304, headers });
     return new Response(asset.body, { status: 200, headers: { ...headers, 'content-type': asset.contentType } });
-  };
-  const redirect = (location: string, status: 302 | 308) => (c: Context<SidecarEnv>) =>
-    guard?.(c) ?? new Response(null, { status, headers: { ...PAGE_HEADERS, location } });
-
-  // Relative locations keep working behind a proxy that mounts the sidecar under a prefix.
-  const table: Array<[string, (c: Context<SidecarEnv>) => Response | Promise<Response>]> = [
-    ['/console', redirect('console/', 308)],
-    [CONSOLE_PATH, serve(CONSOLE_PAGE)],
-    ...CONSOLE_ASSETS.map((name) => [`${CONSOLE_PATH}assets/${name}`, serve(name)] as [string, ReturnType<typeof serve>]),
-    ['/docs', redirect('console/#docs', 302)],
-    ['/playground', redirect('console/#try', 302)],
-  ];
-  for (const [path, handler] of table) {
-    routes.get(path, handler);
-    routes.all(path, (c) => {
-      const error = new SidecarError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${ALLOW}`);
-      return problemResponse(error, { allow: ALLOW });
-    });
-  }
-  return { routes, paths: table.map(([path]) => path) };
+  });
+  routes.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], paths, (c) => problemResponse(new SidecarError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${ALLOW}`), { allow: ALLOW }));
+  return { routes, paths };
 }
 
 /** Bearer or Basic (any user name, the token as password); a 401 that makes a browser ask otherwise. */
