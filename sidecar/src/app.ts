@@ -21,7 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import type { IdempotentCalls } from './runs/idempotency.js';
 import type { ProtocolMount } from './protocols/protocol.js';
-import type { ConsoleMount } from './console/console-routes.js';
+import type { ConsoleMount } from './console/console-mount.js';
 
 export interface AppDeps {
   descriptor: AgentDescriptor;
@@ -43,7 +43,7 @@ export interface AppDeps {
   idempotency?: IdempotentCalls;
   /** Protocols beside contract v1 (MCP, A2A, OpenAI chat): routes after auth, errors in their own shape. */
   protocols?: readonly ProtocolMount[];
-  /** The browser console: static pages that decide their own access (see `console/console-routes.ts`). */
+  /** The browser console: static pages that decide their own access (see `console/console-mount.ts`). */
   console?: ConsoleMount | undefined;
 }
 
@@ -84,7 +84,8 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   );
   for (const routes of deps.routes ?? []) app.route('/', routes as Hono<SidecarEnv>);
   for (const protocol of protocols) app.route('/', protocol.routes);
-  if (deps.console) app.route('/', deps.console.routes);
+  const { console: page } = deps;
+  if (page) for (const pattern of page.patterns) app.all(pattern, page.handler);
 
   app.notFound((c) => {
     const protocol = protocolOf(c.req.path);

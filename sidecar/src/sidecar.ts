@@ -28,7 +28,7 @@ import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
 import { withProtocolPaths } from './protocols/openapi.js';
-import { consoleMount } from './console/console-routes.js';
+import { consoleMount } from './console/console-mount.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;

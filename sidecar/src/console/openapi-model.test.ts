@@ -4,16 +4,11 @@ import { defineAgent } from '../agent/define-agent.js';
 import { createTestSidecar } from '../testing/index.js';
 import { RESUME_PATH, listOperations, resumeRoute, schemaLabel } from './assets/openapi-model.js';
 
-const echo = defineAgent({
-  name: 'echo',
-  version: '1.0.0',
-  input: z.object({ text: z.string() }),
-  output: z.object({ text: z.string() }),
-  run: ({ input }) => input,
-});
+// A scalar input and output: the document's agent schemas need not be objects.
+const shout = defineAgent({ name: 'shout', version: '1.0.0', input: z.string(), output: z.string(), run: ({ input }) => input.toUpperCase() });
 
 async function sidecarOpenApi(): Promise<Record<string, unknown>> {
-  const response = await createTestSidecar(echo).app.request('/openapi.json');
+  const response = await createTestSidecar(shout).app.request('/openapi.json');
   return (await response.json()) as Record<string, unknown>;
 }
 

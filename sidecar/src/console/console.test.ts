@@ -5,7 +5,7 @@ import { defineAgent } from '../agent/define-agent.js';
 import { createTestSidecar } from '../testing/index.js';
 import { ASSETS_DIR } from './console-assets.js';
 import { CONSOLE_ASSETS, CONSOLE_PAGE, PACKAGE_ASSETS } from './console-manifest.js';
-import { basicPassword } from './console-routes.js';
+import { basicPassword } from './console-handler.js';
 
 const TOKEN = 'console-token-0123456789';
 const echo = defineAgent({
@@ -47,6 +47,13 @@ describe('console routes on a loopback bind', () => {
     const text = await (await sidecar.app.request('/console/assets/sse-decoder.js')).text();
     expect(text).toContain('export class SseDecoder');
     expect(text).not.toContain('sourceMappingURL');
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const response = await sidecar.app.request('/console/', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toBe('');
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
