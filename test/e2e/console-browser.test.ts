@@ -214,6 +214,18 @@ describe('Runs: background runs, live status, events, cancel', () => {
     expect((await http(sidecar.url, `/v1/runs/${runId}`)).json.status).toBe('cancelled');
     await screenshot(page, 'runs-cancelled');
   });
+
+  it('keeps the keyboard focus on a run of the list while the list updates its status', async () => {
+    const created = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) });
+    const runId: string = created.json.run_id;
+    const page = await open(sidecar, '/console/#runs');
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await expect.poll(() => row.locator('.run-status-cell').textContent()).toBe('running');
+    await row.getByRole('button', { name: runId }).focus();
+    await http(sidecar.url, `/v1/runs/${runId}/cancel`, { method: 'POST' });
+    await expect.poll(() => row.locator('.run-status-cell').textContent()).toBe('cancelled');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe(runId);
+  });
 });
 
 describe('a sidecar with a token', () => {
@@ -279,6 +291,22 @@ describe('the API reference and the descriptor', () => {
     await expect.poll(() => page.locator('#schema-RunRecord').getAttribute('open')).toBe('');
     expect(await page.locator('#schema-RunRecord table').first().textContent()).toContain('run_id');
     await screenshot(page, 'api-docs');
+  });
+
+  it('moves between tabs with the arrow keys, Home and End, and keeps the tab in the address', async () => {
+    const page = await open(sidecar);
+    await page.getByRole('tab', { name: 'Try it' }).focus();
+    await page.keyboard.press('ArrowRight');
+    const selected = () => page.locator('[role="tab"][aria-selected="true"]').textContent();
+    expect(await selected()).toBe('Runs');
+    expect(await page.evaluate('document.activeElement.id')).toBe('tab-runs');
+    expect(await page.locator('#panel-runs').isVisible()).toBe(true);
+    expect(await page.locator('#panel-try').isVisible()).toBe(false);
+    await page.keyboard.press('End');
+    expect(await selected()).toBe('Agent');
+    await page.keyboard.press('ArrowRight');
+    expect(await selected()).toBe('Try it');
+    expect(new URL(page.url()).hash).toBe('#try');
   });
 
   it('the Agent tab shows the descriptor, with each protocol the sidecar also speaks', async () => {

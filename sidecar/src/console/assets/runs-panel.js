@@ -22,7 +22,7 @@ const MAX_PAGE = 500;
  * @param {{ resume: { schema: unknown, root: unknown } | undefined, show: () => void }} options `show` brings the tab forward
  */
 export function renderRunsPanel(panel, { resume, show }) {
-  /** @type {Map<string, { row: HTMLTableRowElement, record: RunRecord }>} */
+  /** @type {Map<string, { row: HTMLTableRowElement, record: RunRecord, update: (record: RunRecord) => void }>} */
   const rows = new Map();
   const filter = h('select', { id: 'runs-status' }, h('option', { value: '' }, 'any'), STATUSES.map((status) => h('option', { value: status }, status.replace(/_/g, ' '))));
   const refreshButton = h('button', { type: 'button', class: 'ghost' }, 'Refresh');
@@ -73,14 +73,13 @@ export function renderRunsPanel(panel, { resume, show }) {
       if (known) {
         if (known.record.status !== record.status && record.run_id === detail.runId) announcer.textContent = `Run ${record.run_id} is ${record.status.replace(/_/g, ' ')}`;
         known.record = record;
-        fill(known.row, record);
+        known.update(record);
         previous = known.row;
         if (detail.runId === record.run_id) detail.update(record);
         continue;
       }
-      const row = h('tr', { 'data-run-id': record.run_id });
-      fill(row, record);
-      rows.set(record.run_id, { row, record });
+      const { row, update } = createRow(record);
+      rows.set(record.run_id, { row, record, update });
       // Rows already shown never move: moving a focused row would drop the focus.
       if (previous) previous.after(row);
       else if (append) body.append(row);
@@ -90,17 +89,27 @@ export function renderRunsPanel(panel, { resume, show }) {
     empty.hidden = rows.size > 0;
   }
 
-  /** @param {HTMLTableRowElement} row @param {RunRecord} record */
-  function fill(row, record) {
-    const took = record.started_at && record.finished_at ? `${Date.parse(record.finished_at) - Date.parse(record.started_at)} ms` : '';
-    replace(
-      row,
-      h('td', null, h('button', { type: 'button', class: 'link mono', 'aria-current': record.run_id === detail.runId ? 'true' : undefined, onclick: () => open(record.run_id) }, record.run_id)),
-      h('td', { class: 'run-status-cell' }, statusBadge(record.status)),
-      h('td', null, timeText(record.created_at)),
-      h('td', null, String(record.attempt)),
-      h('td', null, took),
-    );
+  /**
+   * A row whose cells are updated in place afterwards: replacing the run's
+   * button on every poll would take the keyboard focus away from it.
+   * @param {RunRecord} first
+   */
+  function createRow(first) {
+    const button = h('button', { type: 'button', class: 'link mono', onclick: () => open(first.run_id) }, first.run_id);
+    const status = h('td', { class: 'run-status-cell' });
+    const attempt = h('td');
+    const took = h('td');
+    const row = h('tr', { 'data-run-id': first.run_id }, h('td', null, button), status, h('td', null, timeText(first.created_at)), attempt, took);
+    /** @param {RunRecord} record */
+    const update = (record) => {
+      replace(status, statusBadge(record.status));
+      attempt.textContent = String(record.attempt);
+      took.textContent = record.started_at && record.finished_at ? `${Date.parse(record.finished_at) - Date.parse(record.started_at)} ms` : '';
+      if (record.run_id === detail.runId) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+    };
+    update(first);
+    return { row, update };
   }
 
   async function refresh() {
@@ -131,7 +140,7 @@ export function renderRunsPanel(panel, { resume, show }) {
   async function open(runId) {
     show();
     await detail.show(runId);
-    for (const { row, record } of rows.values()) fill(row, record);
+    for (const { record, update } of rows.values()) update(record);
   }
 
   filter.addEventListener('change', () => {
