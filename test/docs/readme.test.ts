@@ -4,7 +4,7 @@
  * code of the SDK's closed error table (class, retried, phase) must be in
  * them, and nothing else.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ERROR_CODE_LIST } from '@squire/client/contract';
@@ -28,6 +28,12 @@ describe('README', () => {
       const row = readme.split('\n').find((line) => line.startsWith(`| ${ERROR_CODES[code].status} |`) && line.includes(`\`${code}\``));
       expect(row, `README error table row for ${code}`).toBeDefined();
     }
+  });
+
+  it('shows only images that are in the repository', () => {
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
+    expect(images).toContain('docs/console.png');
+    for (const image of images) expect(existsSync(join(REPO_ROOT, image)), image).toBe(true);
   });
 
   it('gives the two set-up commands', () => {
