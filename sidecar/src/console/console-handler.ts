@@ -18,7 +18,6 @@ import { SidecarError, problemResponse } from '../errors.js';
 import { bearerToken, tokenMatcher } from '../middleware/auth.js';
 import { requestHeader } from '../middleware/request-header.js';
 import { consoleAssetReader } from './console-assets.js';
-import type { ConsoleAssetName } from './console-manifest.js';
 import { CONSOLE_TARGETS, type ConsoleOptions } from './console-mount.js';
 import { PAGE_HEADERS } from './page-headers.js';
 
@@ -38,7 +37,7 @@ export function consoleHandler(options: ConsoleOptions): Handler<SidecarEnv> {
     const denied = guard?.(c);
     if (denied) return denied;
     if ('location' in target) return new Response(null, { status: target.status, headers: { ...PAGE_HEADERS, location: target.location } });
-    const asset = await read(target.file as ConsoleAssetName);
+    const asset = await read(target.file);
     const headers = { ...PAGE_HEADERS, etag: asset.etag };
     if (requestHeader(c, 'if-none-match') === asset.etag) return new Response(null, { status: 304, headers });
     return new Response(asset.body, { status: 200, headers: { ...headers, 'content-type': asset.contentType } });

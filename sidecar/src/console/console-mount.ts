@@ -17,7 +17,7 @@
 import type { Handler } from 'hono';
 import type { SidecarEnv } from '../app-env.js';
 import { lazyHandler } from '../protocols/protocol.js';
-import { CONSOLE_ASSETS, CONSOLE_PAGE } from './console-manifest.js';
+import { CONSOLE_ASSETS, CONSOLE_PAGE, type ConsoleAssetName } from './console-manifest.js';
 
 export interface ConsoleOptions {
   /** The page loads without the token (loopback binds and unix sockets). */
@@ -38,11 +38,14 @@ export interface ConsoleMount {
 
 export const CONSOLE_PATH = '/console/';
 
-/** Where each exact path leads: a file of the manifest, or (relative, so it works under a proxy's prefix) another address. */
-export const CONSOLE_TARGETS: ReadonlyMap<string, { file: string } | { location: string; status: 302 | 308 }> = new Map([
+/** A file of the manifest, or (relative, so it works under a proxy's prefix) another address. */
+export type ConsoleTarget = { file: ConsoleAssetName } | { location: string; status: 302 | 308 };
+
+/** Where each exact path leads. */
+export const CONSOLE_TARGETS: ReadonlyMap<string, ConsoleTarget> = new Map<string, ConsoleTarget>([
   ['/console', { location: 'console/', status: 308 }],
   [CONSOLE_PATH, { file: CONSOLE_PAGE }],
-  ...CONSOLE_ASSETS.map((file) => [`${CONSOLE_PATH}assets/${file}`, { file }] as const),
+  ...CONSOLE_ASSETS.map((file): [string, ConsoleTarget] => [`${CONSOLE_PATH}assets/${file}`, { file }]),
   ['/docs', { location: 'console/#docs', status: 302 }],
   ['/playground', { location: 'console/#try', status: 302 }],
 ]);
