@@ -215,6 +215,48 @@ describe('Runs: background runs, live status, events, cancel', () => {
     await screenshot(page, 'runs-cancelled');
   });
 
+  it('offers Resume, with a form from the route body schema, only where the contract has the resume route', async () => {
+    // This sidecar has no resume route yet (input_required runs come with it): the test adds the
+    // route to the OpenAPI document the page reads, and answers the run's record and the resume
+    // call itself, to pin what the page does once a sidecar has them.
+    const created = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) });
+    const runId: string = created.json.run_id;
+    watched = await watchedPage(browser, new URL(sidecar.url).origin);
+    const page = watched.page;
+    const resumeBody = { type: 'object', properties: { answer: { type: 'string', maxLength: 100 }, approve: { type: 'boolean' } }, required: ['answer', 'approve'] };
+    await page.route('**/openapi.json', async (route) => {
+      const response = await route.fetch();
+      const document = await response.json();
+      document.paths['/v1/runs/{id}/resume'] = { post: { requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ResumeRequest' } } } }, responses: {} } };
+      document.components.schemas.ResumeRequest = resumeBody;
+      await route.fulfill({ response, json: document });
+    });
+    const waiting = (record: { run_id: string }) => (record.run_id === runId ? { ...record, status: 'input_required' } : record);
+    await page.route(`**/v1/runs/${runId}`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: waiting(await response.json()) });
+    });
+    await page.route(/\/v1\/runs\?/, async (route) => {
+      const response = await route.fetch();
+      const list = await response.json();
+      await route.fulfill({ response, json: { ...list, data: list.data.map(waiting) } });
+    });
+    const resumed: unknown[] = [];
+    await page.route(`**/v1/runs/${runId}/resume`, async (route) => {
+      resumed.push(route.request().postDataJSON());
+      await route.fulfill({ status: 202, json: { run_id: runId, status: 'running', attempt: 1, max_attempts: 3, input: {}, created_at: new Date().toISOString() } });
+    });
+    await page.goto(`${sidecar.url}/console/#runs`);
+    await page.getByRole('button', { name: runId }).click();
+    const form = page.getByRole('form', { name: 'Resume the run' });
+    await form.getByLabel('answer').fill('yes, go on');
+    await form.getByLabel('approve').check();
+    await screenshot(page, 'runs-resume');
+    await form.getByRole('button', { name: 'Resume run' }).click();
+    await expect.poll(() => resumed).toEqual([{ answer: 'yes, go on', approve: true }]);
+    await http(sidecar.url, `/v1/runs/${runId}/cancel`, { method: 'POST' });
+  });
+
   it('keeps the keyboard focus on a run of the list while the list updates its status', async () => {
     const created = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) });
     const runId: string = created.json.run_id;

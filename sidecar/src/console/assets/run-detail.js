@@ -25,10 +25,11 @@ export function createRunDetail({ resume, onChange }) {
   const heading = h('h2', { id: 'run-detail-title', tabindex: -1 }, 'Run');
   const summary = h('div', { class: 'run-summary' }, h('p', { class: 'muted' }, 'Choose a run to see its record and its events.'));
   const actions = h('div', { class: 'actions' });
+  const resumeBox = h('div');
   const message = h('p', { class: 'error', role: 'alert', hidden: true });
   const view = createRunView({ title: 'Run' });
   view.element.hidden = true;
-  const element = h('section', { class: 'card', 'aria-labelledby': 'run-detail-title' }, heading, summary, actions, message, view.element);
+  const element = h('section', { class: 'card', 'aria-labelledby': 'run-detail-title' }, heading, summary, actions, resumeBox, message, view.element);
   /** @type {{ runId: string, abort: AbortController, record?: RunRecord } | undefined} */
   let current;
 
@@ -52,7 +53,7 @@ export function createRunDetail({ resume, onChange }) {
     );
     replace(actions);
     if (!TERMINAL.has(record.status)) actions.append(h('button', { type: 'button', class: 'danger', onclick: () => cancel(record.run_id) }, 'Cancel run'));
-    if (resume && record.status === 'input_required') actions.append(resumeForm(record.run_id));
+    replace(resumeBox, resume && record.status === 'input_required' ? resumeForm(record.run_id) : null);
   };
 
   /** @param {string} runId */
