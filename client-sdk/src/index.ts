@@ -21,5 +21,6 @@ export type { CutoverOptions } from './swap/cutover.js';
 export type { Rollout, RolloutOptions, RolloutOutcome } from './swap/rollout.js';
 export type { ShadowReport } from './swap/shadow.js';
 export type { DnsDiscoveryOptions } from './swap/discovery.js';
+export { readAppFile, sidecarsFromFile, type AppFile, type AppFileSidecar, type RestartPolicy } from './app-file/app-file.js';
 export { agentTypesModule, type AgentTypesModuleOptions } from './typegen/agent-types-module.js';
 export type { FanOutBranch, FanOutOptions, FanOutResult, FanOutStrategy, BranchResult, PipelineStep, PipelineResult } from './fan-out.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from './agent/define-agent.js';
-import { createTestSidecar, invokeInProcess } from './testing/index.js';
+import { invokeInProcess } from './testing/index.js';
+import { buildTestSidecar as createTestSidecar } from './testing/build-test-sidecar.js';
 
 const upper = defineAgent({
   name: 'upper',

@@ -17,5 +17,4 @@ export { lastUserText, type ChatTurn } from './agent/chat-turns.js';
 export type { LlmClient, ChatMessage, ChatRequest, ChatResult } from './llm/llm-client.js';
 export type { SessionMemory } from './session/session-memory.js';
 export { SidecarError } from './errors.js';
-export { createApp, type AppDeps } from './app.js';
 export { loadConfig, type SidecarConfig } from './config.js';

@@ -1,41 +1,37 @@
 /**
  * @module
- * Test helpers for agent authors and for our own tests: a sidecar built
- * in-process around an agent definition, driven with `app.request()` — no
- * port, no process. Like `hono/testing`, shipped as `@squire/sidecar/testing`.
+ * Test helpers for agent authors: a sidecar built in-process around an agent
+ * definition, driven with `app.request()` — no port, no process. Like
+ * `hono/testing`, shipped as `@squire/sidecar/testing`. Its types name only
+ * what a test needs, so an agent project compiles against them with nothing
+ * but this package's own dependencies installed.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
+import type { Hono } from 'hono';
+import type { AgentDescriptor } from '@squire/client/contract';
+import type { SidecarEnv } from '../app-env.js';
+import type { AgentDefinition } from '../agent/define-agent.js';
+import { buildTestSidecar, type TestSidecarOptions } from './build-test-sidecar.js';
 
 export { startOpenAiTestServer, type OpenAiTestServer, type OpenAiTestServerOptions, type ScriptedReply, type RecordedChatRequest } from './openai-test-server.js';
-import { loadConfig } from '../config.js';
-import { createSidecar, type Sidecar } from '../sidecar.js';
-import type { AgentDefinition } from '../agent/define-agent.js';
-import type { LlmProvider } from '../llm/llm-client.js';
+export type { TestSidecarOptions } from './build-test-sidecar.js';
 
-export interface TestSidecarOptions {
-  /** Flags as on the command line, e.g. `['--slots', '1']`. */
-  args?: string[];
-  env?: NodeJS.ProcessEnv;
-  llm?: LlmProvider;
+/** An in-process sidecar: its Hono app, its descriptor, and what it holds open. */
+export interface TestSidecar {
+  /** Call any route: `await sidecar.app.request('/v1/agent')`. */
+  readonly app: Hono<SidecarEnv>;
+  /** What `GET /v1/agent` serves. */
+  readonly descriptor: AgentDescriptor;
+  /** Closes the sidecar's databases and model client; call it when the test ends. */
+  close(): Promise<void>;
 }
 
-/** A ready sidecar app around `agent`, with a silent logger and the config defaults. */
-export function createTestSidecar(agent: AgentDefinition, options: TestSidecarOptions = {}): Sidecar {
-  // A fresh data dir per sidecar, so in-process tests never share state.
-  const dataDir = mkdtempSync(join(tmpdir(), 'squire-test-'));
-  const loaded = loadConfig(['--agent', '(in-process)', '--data-dir', dataDir, ...(options.args ?? [])], options.env ?? {});
-  if (!loaded.ok) throw new Error(`invalid test config: ${loaded.problems.join('; ')}`);
-  const sidecar = createSidecar({ config: loaded.config, agent, log: pino({ level: 'silent' }), ...(options.llm && { llm: options.llm }) });
-  sidecar.runs.start();
-  sidecar.lifecycle.markReady();
-  return sidecar;
+/** A ready sidecar app around `agent`, with a silent logger, a fresh temp data dir and the config defaults. */
+export function createTestSidecar(agent: AgentDefinition, options: TestSidecarOptions = {}): TestSidecar {
+  return buildTestSidecar(agent, options);
 }
 
 /** POSTs an invoke to an in-process sidecar. */
-export function invokeInProcess(sidecar: Sidecar, input: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function invokeInProcess(sidecar: TestSidecar, input: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return Promise.resolve(
     sidecar.app.request('/v1/invoke', {
       method: 'POST',
