@@ -12,15 +12,7 @@ import pino from 'pino';
 import { loadConfig } from '../config.js';
 import { createSidecar, type Sidecar } from '../sidecar.js';
 import type { AgentDefinition } from '../agent/define-agent.js';
-import type { LlmProvider } from '../llm/llm-client.js';
-
-export interface TestSidecarOptions {
-  /** Flags as on the command line, e.g. `['--slots', '1']`. */
-  args?: string[];
-  env?: NodeJS.ProcessEnv;
-  /** Replaces the model provider the configuration selects. */
-  llm?: LlmProvider;
-}
+import type { TestSidecarOptions } from './test-sidecar-options.js';
 
 /** A ready sidecar around `agent`, with a silent logger and the config defaults. */
 export function buildTestSidecar(agent: AgentDefinition, options: TestSidecarOptions = {}): Sidecar {

@@ -6,19 +6,21 @@
  * what a test needs, so an agent project compiles against them with nothing
  * but this package's own dependencies installed.
  */
-import type { Hono } from 'hono';
 import type { AgentDescriptor } from '@squire/client/contract';
-import type { SidecarEnv } from '../app-env.js';
 import type { AgentDefinition } from '../agent/define-agent.js';
-import { buildTestSidecar, type TestSidecarOptions } from './build-test-sidecar.js';
+import { buildTestSidecar } from './build-test-sidecar.js';
+import type { TestSidecarOptions } from './test-sidecar-options.js';
 
 export { startOpenAiTestServer, type OpenAiTestServer, type OpenAiTestServerOptions, type ScriptedReply, type RecordedChatRequest } from './openai-test-server.js';
-export type { TestSidecarOptions } from './build-test-sidecar.js';
+export type { TestSidecarOptions } from './test-sidecar-options.js';
 
 /** An in-process sidecar: its Hono app, its descriptor, and what it holds open. */
 export interface TestSidecar {
-  /** Call any route: `await sidecar.app.request('/v1/agent')`. */
-  readonly app: Hono<SidecarEnv>;
+  /**
+   * The sidecar's HTTP app (Hono's `app.request`): any route, no socket.
+   * @example await sidecar.app.request('/v1/agent')
+   */
+  readonly app: { request(input: string | URL | Request, init?: RequestInit): Response | Promise<Response> };
   /** What `GET /v1/agent` serves. */
   readonly descriptor: AgentDescriptor;
   /** Closes the sidecar's databases and model client; call it when the test ends. */
