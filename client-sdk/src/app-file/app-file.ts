@@ -59,7 +59,12 @@ const AppFileSchema = z.strictObject({
   /** Environment every sidecar gets (a sidecar's own `env` wins). */
   env: Env.optional(),
   restart: RestartSchema.optional(),
-  sidecars: z.record(z.string().regex(NAME, `must match ${NAME}`), SidecarSchema).refine((sidecars) => Object.keys(sidecars).length > 0, { message: 'name at least one sidecar' }),
+  sidecars: z.record(z.string(), SidecarSchema).superRefine((sidecars, ctx) => {
+    if (Object.keys(sidecars).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one sidecar' });
+    for (const name of Object.keys(sidecars)) {
+      if (!NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `the name must match ${NAME} (it is the agent's name for the client)` });
+    }
+  }),
 });
 
 export type RestartPolicy = z.output<typeof RestartSchema>;

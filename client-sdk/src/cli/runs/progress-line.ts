@@ -24,7 +24,7 @@ export class ProgressLine {
 
   draw(): void {
     const line = this.render(this.frame++);
-    const width = this.stream.columns ?? 80;
+    const width = this.stream.columns || 80; // 0 on a terminal that never said its size
     this.stream.write(`${CLEAR_LINE}${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
   }
 
