@@ -1,19 +1,23 @@
 /**
- * No Docker engine runs here, so this test does what the image does: a
- * production-only install of the sidecar (`pnpm deploy --prod`, as in the
- * Dockerfile's build stage) in a temp dir, the example agents copied beside
- * it, and the image's entry command (`node dist/main.js`, configured by
- * environment only) — then health, the HEALTHCHECK script, invoke, and
- * SIGTERM exit 0.
+ * No Docker engine runs here, so this test does what the image's build does:
+ * a production-only install of the sidecar (`pnpm deploy --prod`, as in the
+ * Dockerfile's build stage) trimmed by the same scripts/prune-image.mjs, the
+ * example agents copied beside it, and the image's entry command
+ * (`node dist/main.js`, configured by environment only) — then health, the
+ * HEALTHCHECK script, invoke, SIGTERM exit 0; and an agent project with a
+ * dependency of its own, installed the way its Dockerfile (`squire create`)
+ * installs it, running on that image.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
+import { REPO_ROOT, runSidecarOnce, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
+import { npm, packedProject, type PackedProject } from '../helpers/packed-project.js';
 import { http, invoke } from '../helpers/http.js';
 
+const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
 let appDir: string;
 let sidecar: RunningSidecar;
 
@@ -36,6 +40,7 @@ beforeAll(async () => {
       // not empty, or already gone: leave it
     }
   }
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/prune-image.mjs'), appDir], { stdio: 'pipe' });
   cpSync(join(REPO_ROOT, 'examples/agents/src'), join(appDir, 'agents'), { recursive: true });
   sidecar = await startSidecar({
     agent: join(appDir, 'agents/echo.ts'),
@@ -50,12 +55,28 @@ afterAll(async () => {
   if (appDir) rmSync(join(appDir, '..'), { recursive: true, force: true });
 });
 
+/** Every file under a directory, relative to it (symbolic links not followed). */
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Array<{ isFile(): boolean; parentPath: string; name: string }>)
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
 describe('the production install the image runs', () => {
-  it('holds production dependencies only', () => {
+  it('holds production dependencies only, without build leftovers or install-time tools', () => {
     const modules = readdirSync(join(appDir, 'node_modules'));
     expect(modules).toContain('better-sqlite3');
     for (const devOnly of ['vitest', 'typescript', 'eslint', '@types']) expect(modules).not.toContain(devOnly);
     expect(existsSync(join(appDir, 'src'))).toBe(false);
+    const store = readdirSync(join(appDir, 'node_modules/.pnpm'));
+    expect(store.filter((entry) => /^(prebuild-install|node-abi|tar-fs|simple-get)@/.test(entry))).toEqual([]);
+    // With Node's own type stripping (the image's Node 24), tsx and esbuild are not needed.
+    expect(store.some((entry) => /^(tsx|esbuild|@esbuild\+)/.test(entry))).toBe(!stripsTypes);
+    const sqlite = store.find((entry) => entry.startsWith('better-sqlite3@'))!;
+    const sqliteFiles = filesUnder(join(appDir, 'node_modules/.pnpm', sqlite, 'node_modules/better-sqlite3'));
+    expect(sqliteFiles.filter((file) => file.startsWith('build/'))).toEqual(['build/Release/better_sqlite3.node']);
+    expect(sqliteFiles.filter((file) => /^(deps|src)\/|\.(c|cpp|h|o|a|gyp)$/.test(file))).toEqual([]);
+    expect(filesUnder(join(appDir, 'node_modules/.pnpm')).filter((file) => /\.(d\.[cm]?ts|[cm]?ts|map)$/.test(file))).toEqual([]);
   });
 
   it('serves health and invoke from the image entry command', async () => {
@@ -74,5 +95,51 @@ describe('the production install the image runs', () => {
 
   it('exits 0 on SIGTERM', async () => {
     expect(await sidecar.stop('SIGTERM')).toBe(0);
+  });
+
+  it.runIf(stripsTypes)('refuses, naming the way out, an agent whose TypeScript Node cannot strip', async () => {
+    const agent = join(appDir, 'agents/with-enum.ts');
+    writeFileSync(agent, `import { defineAgent } from '@squire/sidecar';\nimport { z } from 'zod';\nenum Mood { Calm }\nexport default defineAgent({ name: 'enum', version: '1.0.0', input: z.object({}), output: z.object({ mood: z.number() }), run: () => ({ mood: Mood.Calm }) });\n`);
+    const run = await runSidecarOnce(['--agent', agent, '--port', '0', '--data-dir', join(appDir, '..', 'enum-data')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('tsx is not installed here: keep to erasable syntax');
+  });
+});
+
+describe('an agent project with dependencies of its own, on the image', () => {
+  let packed: PackedProject;
+  let agentProject: string;
+  let agent: RunningSidecar;
+
+  beforeAll(async () => {
+    packed = await packedProject();
+    // The user's project (beside the packed one, so its file: specs still resolve)
+    // with one more dependency, installed as its Dockerfile's deps stage does.
+    agentProject = mkdtempSync(join(packed.root, 'image-agent-'));
+    for (const file of ['package.json', 'package-lock.json', 'src']) cpSync(join(packed.project, file), join(agentProject, file), { recursive: true });
+    const source = join(agentProject, 'src/agent.ts');
+    writeFileSync(source, `import ms from 'ms';\n${readFileSync(source, 'utf8').replace('`Hello, ${input.name}!`', '`Hello, ${input.name}! (in ${ms(90_000, { long: true })})`')}`);
+    npm(['install', 'ms@2.1.3', '--omit=dev', '--omit=peer'], agentProject);
+    rmSync(join(agentProject, 'node_modules'), { recursive: true, force: true });
+    npm(['ci', '--omit=dev', '--omit=peer'], agentProject); // the Dockerfile's command
+    const inImage = join(appDir, 'agents/demo-agent');
+    for (const file of ['node_modules', 'package.json', 'src']) cpSync(join(agentProject, file), join(inImage, file), { recursive: true, verbatimSymlinks: true });
+    agent = await startSidecar({ agent: join(inImage, 'src/agent.ts'), bin: join(appDir, 'dist/main.js'), cwd: appDir, env: { NODE_ENV: 'production' } });
+  }, 900_000);
+
+  afterAll(async () => {
+    await stopAllSidecars();
+    if (agentProject) rmSync(agentProject, { recursive: true, force: true });
+  });
+
+  it('installs only its own dependencies: @squire/sidecar and zod are the image’s', () => {
+    const installed = readdirSync(join(appDir, 'agents/demo-agent/node_modules')).filter((name) => !name.startsWith('.'));
+    expect(installed).toEqual(['ms']);
+  });
+
+  it('runs on the image, with its dependency', async () => {
+    const response = await invoke(agent.url, { name: 'Ada' });
+    expect(response.status).toBe(200);
+    expect(response.json.output).toEqual({ greeting: 'Hello, Ada! (in 2 minutes)' });
   });
 });

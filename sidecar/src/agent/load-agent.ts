@@ -56,7 +56,17 @@ async function importAgentModule(absolute: string): Promise<{ default?: unknown 
       if (!code.startsWith('ERR_UNSUPPORTED_TYPESCRIPT') && !code.startsWith('ERR_INVALID_TYPESCRIPT') && code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
     }
   }
-  const { register } = await import('tsx/esm/api');
+  let register: () => unknown;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    // The image leaves tsx out: its Node strips types itself.
+    throw new Error(
+      `${absolute} needs TypeScript that Node cannot strip (enum, namespace, parameter properties, .tsx) and tsx is not installed here: keep to erasable syntax (tsconfig "erasableSyntaxOnly": true) or compile the agent to .js`,
+      { cause: error },
+    );
+  }
   register();
   return (await import(`${url}?tsx`)) as { default?: unknown };
 }
