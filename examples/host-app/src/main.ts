@@ -5,14 +5,21 @@
  *   node sidecar/dist/main.js --agent examples/agents/src/echo.ts --port 7701 &
  *   node sidecar/dist/main.js --agent examples/agents/src/slow.ts --socket /tmp/slow.sock &
  *   ECHO_URL=http://127.0.0.1:7701 SLOW_URL=unix:/tmp/slow.sock npx -y pnpm@10 --filter @squire/example-host-app start
+ *
+ * Environment: ECHO_URL, SLOW_URL, and the echo sidecar's token in
+ * SQUIRE_TOKEN or a file named by SQUIRE_TOKEN_FILE (deploy/docker-compose.yml
+ * sets these).
  */
+import { readFileSync } from 'node:fs';
 import { createClient, isInvalidInputError, isSquireError, isTimeoutError } from '@squire/client';
 import type echoAgent from '@squire/example-agents/echo';
 import type slowAgent from '@squire/example-agents/slow';
 
+const token = process.env.SQUIRE_TOKEN_FILE ? readFileSync(process.env.SQUIRE_TOKEN_FILE, 'utf8').trim() : process.env.SQUIRE_TOKEN;
+
 const client = createClient({
   sidecars: {
-    echo: process.env.ECHO_URL ?? 'http://127.0.0.1:7701',
+    echo: { url: process.env.ECHO_URL ?? 'http://127.0.0.1:7701', ...(token && { token }) },
     slow: { url: process.env.SLOW_URL ?? 'unix:/tmp/slow.sock', maxInFlight: 16 },
   },
   timeoutMs: 5_000,
