@@ -2,13 +2,14 @@
  * The READMEs are the reference: every configuration flag with its
  * environment twin and default, every error code of the contract, and every
  * code of the SDK's closed error table (class, retried, phase) must be in
- * them, and nothing else.
+ * them, and nothing else; the README's application file example must be one.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readAppFile, SQUIRE_ERROR_CODES, SQUIRE_ERROR_CODE_LIST } from '@squire/client';
 import { ERROR_CODES, ERROR_CODE_LIST } from '@squire/client/contract';
-import { SQUIRE_ERROR_CODES, SQUIRE_ERROR_CODE_LIST } from '@squire/client';
 import { REPO_ROOT, runSidecarOnce } from '../helpers/spawn-sidecar.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -34,6 +35,20 @@ describe('README', () => {
     const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
     expect(images).toContain('docs/console.png');
     for (const image of images) expect(existsSync(join(REPO_ROOT, image)), image).toBe(true);
+  });
+
+  it('shows a squire.yaml that is a valid application file of agents that exist', async () => {
+    const example = /```yaml\n(# squire\.yaml\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'squire-readme-'));
+    try {
+      writeFileSync(join(dir, 'squire.yaml'), example!);
+      const file = await readAppFile(join(dir, 'squire.yaml'));
+      expect(file.sidecars.map((sidecar) => sidecar.name)).toEqual(['echo', 'slow', 'assistant']);
+      for (const sidecar of file.sidecars) expect(existsSync(join(REPO_ROOT, relative(dir, sidecar.agent))), sidecar.agent).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives the two set-up commands', () => {
