@@ -4,7 +4,7 @@
  * OpenAPI) and passing Pod Security "restricted" with the image's numeric
  * user; the compose file valid against the Compose specification (dclint,
  * which carries its schema) and wired to what the host app reads and the
- * images contain; both Dockerfiles valid (dockerfile-utils) and copying only
+ * images contain; the Dockerfile valid (dockerfile-utils) and copying only
  * what exists in the build context. No network: the schemas come with the
  * packages.
  */
@@ -26,10 +26,16 @@ const kubeDocuments: Array<{ file: string; doc: Obj }> = readdirSync(KUBE_DIR)
   .filter((file) => file.endsWith('.yaml'))
   .flatMap((file) => parseAllDocuments(readFileSync(join(KUBE_DIR, file), 'utf8')).map((document) => ({ file, doc: document.toJS() as Obj })));
 
-/** The final stage's `USER uid:gid` of a Dockerfile. */
-function imageUser(dockerfile: string): string | undefined {
-  const lastStage = readFileSync(join(REPO_ROOT, dockerfile), 'utf8').split(/^FROM /m).at(-1)!;
-  return /^USER (\S+)/m.exec(lastStage)?.[1];
+const DOCKERFILE = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+
+/** The stages of the Dockerfile by name (`FROM … AS name`). */
+function stages(): Map<string, string> {
+  return new Map(DOCKERFILE.split(/^(?=FROM )/m).slice(1).map((stage) => [/^FROM \S+ AS (\S+)/.exec(stage)?.[1] ?? '', stage]));
+}
+
+/** A stage's `USER uid:gid`. */
+function imageUser(stage: string): string | undefined {
+  return /^USER (\S+)/m.exec(stages().get(stage) ?? '')?.[1];
 }
 
 async function kubernetesModel(doc: Obj): Promise<{ validate(): void }> {
@@ -62,7 +68,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('run as the image’s numeric user and group, on a read-only root, draining within the grace period', () => {
-    const user = imageUser('Dockerfile');
+    const user = imageUser('sidecar');
     expect(user).toMatch(/^\d+:\d+$/);
     const [uid, gid] = user!.split(':').map(Number);
     const configMaps = Object.fromEntries(kubeDocuments.filter(({ doc }) => doc.kind === 'ConfigMap').map(({ doc }) => [doc.metadata.name, doc.data as Record<string, string>]));
@@ -153,12 +159,13 @@ describe('docker compose file', () => {
     expect(result!.messages.filter((message: { type: string }) => message.type === 'error')).toEqual([]);
   });
 
-  it('builds every image it runs from files that exist', () => {
+  it('builds every image it runs, from a stage of the Dockerfile', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.build, `${name} is built here`).toBeDefined();
-      const context = join(dirname(COMPOSE), service.build.context);
-      expect(existsSync(join(context, service.build.dockerfile)), `${name}: ${service.build.dockerfile}`).toBe(true);
+      expect(join(dirname(COMPOSE), service.build.context, service.build.dockerfile)).toBe(join(REPO_ROOT, 'Dockerfile'));
+      expect(stages().has(service.build.target), `${name}: stage ${service.build.target}`).toBe(true);
     }
+    expect([...stages().keys()].at(-1), 'the sidecar is the default target').toBe('sidecar');
   });
 
   it('gives the host app every variable it reads, pointing at a sidecar that serves there', () => {
@@ -194,27 +201,25 @@ describe('docker compose file', () => {
   });
 });
 
-describe('Dockerfiles', () => {
+describe('Dockerfile', () => {
   const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
     .split('\n')
     .filter((line) => line && !line.startsWith('#'))
     .map((pattern) => new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/|$)`));
 
-  for (const dockerfile of ['Dockerfile', 'examples/host-app/Dockerfile']) {
-    it(`${dockerfile} is valid and copies only what the build context holds`, () => {
-      const text = readFileSync(join(REPO_ROOT, dockerfile), 'utf8');
-      expect(validateDockerfile(text).filter((diagnostic) => diagnostic.severity === 1)).toEqual([]);
-      for (const [, args] of text.matchAll(/^COPY (?!--from)(.+)$/gm)) {
-        const sources = args!.replace(/--\S+/g, '').trim().split(/\s+/).slice(0, -1);
-        for (const source of sources) {
-          expect(existsSync(join(REPO_ROOT, source)), `${dockerfile}: COPY ${source}`).toBe(true);
-          expect(ignored.some((pattern) => pattern.test(source.replace(/\/$/, ''))), `${dockerfile}: ${source} is not .dockerignored`).toBe(false);
-        }
+  it('is valid and copies only what the build context holds', () => {
+    expect(validateDockerfile(DOCKERFILE).filter((diagnostic) => diagnostic.severity === 1)).toEqual([]);
+    for (const [, args] of DOCKERFILE.matchAll(/^COPY (?!--from)(.+)$/gm)) {
+      const sources = args!.replace(/--\S+/g, '').trim().split(/\s+/).slice(0, -1);
+      for (const source of sources) {
+        expect(existsSync(join(REPO_ROOT, source)), `COPY ${source}`).toBe(true);
+        expect(ignored.some((pattern) => pattern.test(source.replace(/\/$/, ''))), `${source} is not .dockerignored`).toBe(false);
       }
-    });
-  }
+    }
+  });
 
-  it('runs both images as the same numeric user, so the socket volume works for both', () => {
-    expect(imageUser('examples/host-app/Dockerfile')).toBe(imageUser('Dockerfile'));
+  it('runs the host app and the sidecar as the same numeric user, so the socket volume works for both', () => {
+    expect(imageUser('host-app')).toMatch(/^\d+:\d+$/);
+    expect(imageUser('host-app')).toBe(imageUser('sidecar'));
   });
 });

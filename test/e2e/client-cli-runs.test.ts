@@ -3,29 +3,17 @@
  * progress line and a table on a terminal (a pseudo-terminal from util-linux
  * `script`), exit codes by the run's outcome.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
+import { CLI, squire } from '../helpers/cli.js';
+import { startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 
-const CLI = join(REPO_ROOT, 'client-sdk/dist/cli.js');
 let slow: RunningSidecar;
 
 beforeAll(async () => {
   slow = await startSidecar({ agent: 'slow', socket: true });
 });
 afterAll(stopAllSidecars);
-
-function squire(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Runs the CLI with a terminal for stdout and stderr; returns what the terminal showed. */
 function onTerminal(args: string[]): { status: number | null; screen: string } {

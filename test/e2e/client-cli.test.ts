@@ -2,30 +2,18 @@
  * The `squire` CLI against a real sidecar: call, health, describe, types,
  * and its exit codes on errors.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { squire } from '../helpers/cli.js';
 import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 
-const CLI = join(REPO_ROOT, 'client-sdk/dist/cli.js');
 let echo: RunningSidecar;
 
 beforeAll(async () => {
   echo = await startSidecar({ agent: 'echo', socket: true });
 });
 afterAll(stopAllSidecars);
-
-function squire(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('squire CLI', () => {
   it('calls an agent over a unix socket and prints the result', async () => {
