@@ -28,7 +28,8 @@ async function submit(input: object): Promise<string> {
   const submitted = await squire(['runs', 'submit', slow.endpoint, '--input', JSON.stringify(input)]);
   expect(submitted.code).toBe(0);
   const [answer] = lines(submitted.stdout);
-  expect(answer).toMatchObject({ status: 'queued' });
+  expect(answer).toMatchObject({ run_id: expect.stringMatching(/^run_/), input });
+  expect(['queued', 'running']).toContain(answer!.status);
   return answer!.run_id as string;
 }
 
@@ -79,6 +80,13 @@ describe('squire runs, piped', () => {
     const firstPage = await squire(['runs', 'list', slow.endpoint, '--status', 'succeeded', '--limit', '1']);
     expect(lines(firstPage.stdout)).toHaveLength(1);
     expect(firstPage.stderr).toMatch(/more runs: --cursor \S+/);
+  });
+
+  it('prints the existing run for a replayed Idempotency-Key, as it is now', async () => {
+    const first = await squire(['runs', 'submit', slow.endpoint, '--input', '{"ms":1}', '--idempotency-key', 'cli-replay', '--wait']);
+    expect(first.code).toBe(0);
+    const again = await squire(['runs', 'submit', slow.endpoint, '--input', '{"ms":1}', '--idempotency-key', 'cli-replay']);
+    expect(lines(again.stdout)).toEqual([expect.objectContaining({ run_id: lines(first.stdout)[0]!.run_id, status: 'succeeded' })]);
   });
 
   it('answers usage errors with exit 2 and not-found runs with exit 1', async () => {

@@ -50,7 +50,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       ...(values['session-id'] && { sessionId: values['session-id'] }),
     });
     if (values.wait) return waitFor(handle, undefined, io);
-    printJson(io, { run_id: handle.id, status: 'queued' });
+    // The record as it is now: a replayed Idempotency-Key may name a run that already ended.
+    printJson(io, await handle.get());
     return EXIT.ok;
   },
   async get(client, { runId }, io) {
