@@ -3,7 +3,7 @@
  * progress line and a table on a terminal (a pseudo-terminal from util-linux
  * `script`), exit codes by the run's outcome.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, squire } from '../helpers/cli.js';
 import { startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
@@ -11,15 +11,26 @@ import { startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/s
 let slow: RunningSidecar;
 
 beforeAll(async () => {
-  slow = await startSidecar({ agent: 'slow', socket: true });
+  // One slot: a run can be held queued behind another, so the terminal test sees every state.
+  slow = await startSidecar({ agent: 'slow', socket: true, args: ['--slots', '1'] });
 });
 afterAll(stopAllSidecars);
 
-/** Runs the CLI with a terminal for stdout and stderr; returns what the terminal showed. */
-function onTerminal(args: string[]): { status: number | null; screen: string } {
+/**
+ * Runs the CLI with a terminal for stdout and stderr; resolves with what the
+ * terminal showed. `watch` sees the screen so far after each chunk.
+ */
+function onTerminal(args: string[], watch: (screen: string) => void = () => undefined): Promise<{ status: number | null; screen: string }> {
   const command = [process.execPath, CLI, ...args].map((part) => `'${part.replace(/'/g, `'\\''`)}'`).join(' ');
-  const run = spawnSync('script', ['-qec', `stty cols 200 rows 40; ${command}`, '/dev/null'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TERM: 'xterm' }, timeout: 30_000 });
-  return { status: run.status, screen: run.stdout };
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', `stty cols 200 rows 40; ${command}`, '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      watch(screen);
+    });
+    child.on('exit', (status) => resolve({ status, screen }));
+  });
 }
 
 const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -102,17 +113,23 @@ describe('squire runs, piped', () => {
 });
 
 describe('squire runs, on a terminal', () => {
-  it('draws a progress line while waiting, then leaves the outcome and the record', async () => {
-    const runId = await submit({ ms: 900, steps: 3 });
-    const { status, screen } = onTerminal(['runs', 'wait', slow.endpoint, runId]);
+  it('draws a progress line while waiting (queued, then running with progress), then the outcome and the record', async () => {
+    const blocker = await submit({ ms: 30_000 });
+    const runId = await submit({ ms: 300, steps: 3 }); // queued behind the blocker: one slot
+    let released: Promise<unknown> | undefined;
+    const { status, screen } = await onTerminal(['runs', 'wait', slow.endpoint, runId], (shown) => {
+      if (!released && shown.includes(`${runId} · queued`)) released = squire(['runs', 'cancel', slow.endpoint, blocker]);
+    });
+    await released;
     expect(status).toBe(0);
+    expect(screen).toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] ${runId} · queued · attempt 0 · \\d+\\.\\d s`));
     expect(screen).toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] ${runId} · running · attempt 1 · \\d+\\.\\d s · progress \\{"step":1,"of":3\\}`));
     expect(screen).toMatch(new RegExp(`✔ ${runId} succeeded after \\d+\\.\\d s, attempt 1`));
     expect(screen).toContain('"status": "succeeded"'); // the record, indented for reading
   });
 
-  it('lists runs as a table', () => {
-    const { status, screen } = onTerminal(['runs', 'list', slow.endpoint, '--status', 'succeeded']);
+  it('lists runs as a table', async () => {
+    const { status, screen } = await onTerminal(['runs', 'list', slow.endpoint, '--status', 'succeeded']);
     expect(status).toBe(0);
     expect(screen).toMatch(/RUN ID\s+STATUS\s+ATTEMPT\s+CREATED\s+FINISHED/);
     expect(screen).toMatch(/run_\S+\s+succeeded\s+1\/\d+/);
