@@ -21,7 +21,7 @@
  *
  *   node scripts/prune-image.mjs <app-dir>
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 const app = process.argv[2];
@@ -68,21 +68,27 @@ for (const entry of readdirSync(store)) {
   if (entry !== 'node_modules' && !entry.endsWith('.yaml') && !reachable.has(entry)) rmSync(join(store, entry), { recursive: true, force: true });
 }
 
-// Links left dangling (top level, .bin, the store's hoisted links) go too.
-function removeDanglingLinks(dir) {
+// Links left dangling (top level, .bin, the store's hoisted links, each kept
+// package's links to its dependencies) go too, and
+// so do links out of the app: pnpm's legacy deploy hoists one to the workspace's
+// own package dir, which the image does not have.
+const appRoot = realpathSync(app);
+function removeStrayLinks(dir) {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     const stat = lstatSync(path);
     if (stat.isSymbolicLink()) {
-      if (!existsSync(path)) rmSync(path, { force: true });
+      const target = existsSync(path) ? realpathSync(path) : undefined;
+      if (!target || (target !== appRoot && !target.startsWith(appRoot + sep))) rmSync(path, { force: true });
     } else if (stat.isDirectory() && (entry.startsWith('@') || entry === '.bin')) {
-      removeDanglingLinks(path);
+      removeStrayLinks(path);
     }
   }
 }
-removeDanglingLinks(modules);
-removeDanglingLinks(join(store, 'node_modules'));
+removeStrayLinks(modules);
+removeStrayLinks(join(store, 'node_modules'));
+for (const entry of reachable) removeStrayLinks(join(store, entry, 'node_modules')); // e.g. better-sqlite3 → prebuild-install
 
 // better-sqlite3: the addon and its loader are all it needs at run time.
 for (const entry of readdirSync(store).filter((name) => name.startsWith('better-sqlite3@'))) {
@@ -111,6 +117,6 @@ removeUnusedFiles(join(app, 'dist'));
 const self = join(modules, '@squire/sidecar');
 mkdirSync(dirname(self), { recursive: true });
 if (!existsSync(self)) symlinkSync(relative(dirname(self), app) || '..', self);
-if (readlinkSync(self) && realpathSync(self) !== realpathSync(app)) throw new Error(`${self} does not lead to ${app}`);
+if (realpathSync(self) !== appRoot) throw new Error(`${self} does not lead to ${app}`);
 
 process.stdout.write(`pruned ${basename(app)}: ${reachable.size} packages kept; dropped ${[...dropped].join(', ')}${stripsTypes ? ' (Node strips TypeScript types itself)' : ''}\n`);

@@ -9,11 +9,11 @@
  * installs it, running on that image.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runSidecarOnce, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
+import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 import { npm, packedProject, type PackedProject } from '../helpers/packed-project.js';
 import { http, invoke } from '../helpers/http.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   execFileSync('npx', ['-y', 'pnpm@10', '--filter', '@squire/sidecar', 'deploy', '--prod', '--legacy', appDir], {
     cwd: REPO_ROOT,
     stdio: 'pipe',
-    timeout: 240_000,
+    timeout: 600_000, // compiles better-sqlite3 when the store has no build for this Node yet
   });
   // pnpm 10's legacy deploy resolves bin links against the package dir, not the
   // workspace root, and so writes stray folders outside the target: remove them.
@@ -48,7 +48,7 @@ beforeAll(async () => {
     cwd: appDir,
     env: { NODE_ENV: 'production' },
   });
-}, 300_000);
+}, 900_000);
 
 afterAll(async () => {
   await stopAllSidecars();
@@ -56,10 +56,29 @@ afterAll(async () => {
 });
 
 /** Every file under a directory, relative to it (symbolic links not followed). */
-function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Array<{ isFile(): boolean; parentPath: string; name: string }>)
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix)).flatMap((entry) => {
+    const path = join(prefix, entry);
+    const stat = lstatSync(join(dir, path));
+    if (stat.isDirectory()) return filesUnder(dir, path);
+    return stat.isFile() ? [path] : [];
+  });
+}
+
+/** Symbolic links under node_modules that lead out of the app (none may: the image has nothing else). */
+function linksOut(app: string): string[] {
+  const root = realpathSync(app);
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((entry) => {
+      const path = join(dir, entry);
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) {
+        const target = existsSync(path) ? realpathSync(path) : '(dangling)';
+        return target === root || target.startsWith(`${root}/`) ? [] : [`${relative(app, path)} → ${target}`];
+      }
+      return stat.isDirectory() ? walk(path) : [];
+    });
+  return walk(join(app, 'node_modules'));
 }
 
 describe('the production install the image runs', () => {
@@ -77,6 +96,8 @@ describe('the production install the image runs', () => {
     expect(sqliteFiles.filter((file) => file.startsWith('build/'))).toEqual(['build/Release/better_sqlite3.node']);
     expect(sqliteFiles.filter((file) => /^(deps|src)\/|\.(c|cpp|h|o|a|gyp)$/.test(file))).toEqual([]);
     expect(filesUnder(join(appDir, 'node_modules/.pnpm')).filter((file) => /\.(d\.[cm]?ts|[cm]?ts|map)$/.test(file))).toEqual([]);
+    expect(linksOut(appDir)).toEqual([]);
+    expect(realpathSync(join(appDir, 'node_modules/@squire/sidecar'))).toBe(realpathSync(appDir));
   });
 
   it('serves health and invoke from the image entry command', async () => {
@@ -100,8 +121,8 @@ describe('the production install the image runs', () => {
   it.runIf(stripsTypes)('refuses, naming the way out, an agent whose TypeScript Node cannot strip', async () => {
     const agent = join(appDir, 'agents/with-enum.ts');
     writeFileSync(agent, `import { defineAgent } from '@squire/sidecar';\nimport { z } from 'zod';\nenum Mood { Calm }\nexport default defineAgent({ name: 'enum', version: '1.0.0', input: z.object({}), output: z.object({ mood: z.number() }), run: () => ({ mood: Mood.Calm }) });\n`);
-    const run = await runSidecarOnce(['--agent', agent, '--port', '0', '--data-dir', join(appDir, '..', 'enum-data')]);
-    expect(run.code).toBe(2);
+    const run = spawnSync(process.execPath, [join(appDir, 'dist/main.js'), '--agent', agent, '--port', '0', '--data-dir', join(appDir, '..', 'enum-data')], { cwd: appDir, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain('tsx is not installed here: keep to erasable syntax');
   });
 });

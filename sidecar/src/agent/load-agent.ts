@@ -53,7 +53,8 @@ async function importAgentModule(absolute: string): Promise<{ default?: unknown 
       return (await import(url)) as { default?: unknown };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (!code.startsWith('ERR_UNSUPPORTED_TYPESCRIPT') && !code.startsWith('ERR_INVALID_TYPESCRIPT') && code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+      // Node also refuses to strip a file under node_modules (an agent shipped as a package): tsx does not.
+      if (!code.startsWith('ERR_UNSUPPORTED_TYPESCRIPT') && !code.startsWith('ERR_INVALID_TYPESCRIPT') && code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') throw error;
     }
   }
   let register: () => unknown;
@@ -63,7 +64,7 @@ async function importAgentModule(absolute: string): Promise<{ default?: unknown 
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     // The image leaves tsx out: its Node strips types itself.
     throw new Error(
-      `${absolute} needs TypeScript that Node cannot strip (enum, namespace, parameter properties, .tsx) and tsx is not installed here: keep to erasable syntax (tsconfig "erasableSyntaxOnly": true) or compile the agent to .js`,
+      `${absolute} needs TypeScript that Node cannot strip (enum, namespace, parameter properties, .tsx, or a file under node_modules) and tsx is not installed here: keep to erasable syntax (tsconfig "erasableSyntaxOnly": true) or compile the agent to .js`,
       { cause: error },
     );
   }
