@@ -136,7 +136,7 @@ async function waitFor(handle: RunHandle, timeoutMs: number | undefined, io: Cli
     }
   } catch (error) {
     line?.stop();
-    if (signal?.aborted && error instanceof AbortError) throw new TimeoutError(`run ${handle.id} did not end within ${timeoutMs} ms`, 'overall', { runId: handle.id, code: 'wait_timeout' });
+    if (signal?.aborted && error instanceof AbortError) throw new TimeoutError(`run ${handle.id} did not end within ${timeoutMs} ms`, { runId: handle.id, code: 'wait_timeout' });
     throw error;
   }
   const record = await handle.get();

@@ -8,6 +8,7 @@
  */
 import type { AppFile } from '../../app-file/app-file.js';
 import { createClient, type SquireClient } from '../../client.js';
+import { sleep } from '../../internal/timers.js';
 import { paint, useColour, type CliIo, type Colour } from '../io.js';
 import { findSidecarBin } from './sidecar-bin.js';
 import { SupervisedSidecar } from './supervised-sidecar.js';
@@ -91,7 +92,7 @@ export class DevRunner {
         if (this.everReady.size === this.sidecars.length && sidecar.restarts === 0) this.note(`all ${this.sidecars.length} sidecars ready`);
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      await sleep(READY_POLL_MS);
     }
   }
 
