@@ -30,7 +30,7 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   metrics: SidecarMetrics;
   log: Logger;
-  limits: DeadlineLimits & { maxBodyBytes: number };
+  limits: DeadlineLimits & { maxBodyBytes: number; maxBodyDepth?: number | undefined };
   /** Required on every route but the probes when set. */
   token?: string | undefined;
   /** Host names accepted on a loopback bind; `undefined` turns the check off (unix sockets, tokened public binds). */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_MAX_BODY_DEPTH } from './http/json-depth.js';
 
 interface OptionSpec {
   env: string;
@@ -32,6 +33,7 @@ export const CONFIG_OPTIONS = {
   slots: { env: 'SQUIRE_SLOTS', description: 'Runs at once' },
   'queue-max': { env: 'SQUIRE_QUEUE_MAX', description: 'Sync invokes waiting for a slot before 429' },
   'max-body': { env: 'SQUIRE_MAX_BODY', description: 'Largest request body (bytes, or 512kb, 1mb)' },
+  'max-body-depth': { env: 'SQUIRE_MAX_BODY_DEPTH', description: 'Deepest nesting of objects and arrays in a request body (the envelope counts)' },
   'default-timeout-ms': { env: 'SQUIRE_DEFAULT_TIMEOUT_MS', description: 'Deadline of a call without Squire-Timeout-Ms' },
   'max-timeout-ms': { env: 'SQUIRE_MAX_TIMEOUT_MS', description: 'Cap on any deadline' },
   'grace-ms': { env: 'SQUIRE_GRACE_MS', description: 'How long SIGTERM waits for in-flight runs' },
@@ -95,6 +97,8 @@ export const ConfigSchema = z
     slots: int(1, 10_000).default(4),
     queueMax: int(0, 100_000).default(64),
     maxBody: bytes.default(1024 * 1024).pipe(z.number().int().min(1024, 'must be at least 1kb').max(64 * 1024 ** 2, 'must be at most 64mb')),
+    // The ceiling keeps every recursive step after parsing (serialising, validating) far from the stack's limit.
+    maxBodyDepth: int(2, 1000).default(DEFAULT_MAX_BODY_DEPTH),
     defaultTimeoutMs: int(1).default(60_000),
     maxTimeoutMs: int(1).default(300_000),
     graceMs: int(0).default(25_000),

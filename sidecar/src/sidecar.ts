@@ -81,6 +81,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     idempotencyTtlMs: config.idempotencyTtlMs,
   });
   metrics.trackQueuedRuns(() => runs.queued);
+  const bodyLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody, maxBodyDepth: config.maxBodyDepth };
   const descriptor = describeAgent(
     agent,
     {
@@ -114,7 +115,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     lifecycle,
     metrics,
     log,
-    limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
+    limits: bodyLimits,
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
@@ -127,7 +128,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
         runs,
         executor,
         lifecycle,
-        limits: { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody },
+        limits: bodyLimits,
       }),
     ],
   });

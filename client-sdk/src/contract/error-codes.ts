@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, retryable: false, title: 'Request body is not valid JSON' },
   invalid_input: { status: 400, retryable: false, title: 'Input does not match the agent schema' },
   invalid_request: { status: 400, retryable: false, title: 'Request is malformed' },
+  body_too_deep: { status: 400, retryable: false, title: 'Request body nests too deeply' },
   unauthorized: { status: 401, retryable: false, title: 'Missing or invalid bearer token' },
   forbidden_host: { status: 403, retryable: false, title: 'Host header not allowed' },
   not_found: { status: 404, retryable: false, title: 'Not found' },

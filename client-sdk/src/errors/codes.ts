@@ -53,6 +53,7 @@ const SIDECAR_CODES = {
   invalid_json: { class: 'InvalidInputError', retryable: false, phase: 'response' },
   invalid_input: { class: 'InvalidInputError', retryable: false, phase: 'response' },
   invalid_request: { class: 'InvalidInputError', retryable: false, phase: 'response' },
+  body_too_deep: { class: 'InvalidInputError', retryable: false, phase: 'response' },
   unauthorized: { class: 'AuthError', retryable: false, phase: 'response' },
   forbidden_host: { class: 'AuthError', retryable: false, phase: 'response' },
   not_found: { class: 'HttpError', retryable: false, phase: 'response' },

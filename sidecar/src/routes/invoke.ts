@@ -22,7 +22,7 @@ import { requestHeader, setResponseHeader } from '../middleware/request-header.j
 export interface InvokeDeps {
   executor: RunExecutor;
   lifecycle: Lifecycle;
-  limits: DeadlineLimits & { maxBodyBytes: number };
+  limits: DeadlineLimits & { maxBodyBytes: number; maxBodyDepth?: number | undefined };
   /** Milliseconds between SSE heartbeat comments. @default 15000 */
   heartbeatMs?: number;
   /** Idempotency-Key support; without it the header is ignored. */
@@ -44,7 +44,7 @@ export interface ParsedInvoke {
 /** Shared by invoke and background runs: body limits, envelope, input schema, deadline header. */
 export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
   const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), limits);
-  const body = await readJsonBody(c, limits.maxBodyBytes);
+  const body = await readJsonBody(c, limits.maxBodyBytes, limits.maxBodyDepth);
   if (isBareEnvelope(body)) {
     return { body, rawInput: body.input, input: executor.validateInput(body.input), sessionId: undefined, metadata: {}, timeoutMs };
   }

@@ -4,16 +4,18 @@
  * encoding (415: a compressed body would otherwise be parsed as garbage),
  * size (413, checked on `Content-Length` first and again while streaming, so
  * a chunked body cannot slip past; the connection then closes rather than
- * reading the rest), and syntax (400 `invalid_json`).
+ * reading the rest), nesting (400 `body_too_deep`, checked without recursion
+ * before parsing) and syntax (400 `invalid_json`).
  */
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
 import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
+import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from '../http/json-depth.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-export async function readJsonBody(c: Context<SidecarEnv>, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(c: Context<SidecarEnv>, maxBytes: number, maxDepth = DEFAULT_MAX_BODY_DEPTH): Promise<unknown> {
   const type = requestHeader(c, 'content-type');
   if (type === undefined || !JSON_TYPE.test(type)) {
     throw new SidecarError('unsupported_media_type', `send Content-Type: application/json (got ${type ?? 'none'})`);
@@ -29,6 +31,9 @@ export async function readJsonBody(c: Context<SidecarEnv>, maxBytes: number): Pr
   }
   const text = await readText(c, maxBytes);
   if (text.length === 0) throw new SidecarError('invalid_json', 'the request body is empty');
+  if (exceedsJsonDepth(text, maxDepth)) {
+    throw new SidecarError('body_too_deep', `the body nests objects and arrays more than ${maxDepth} levels deep (--max-body-depth)`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
