@@ -445,7 +445,8 @@ async function streamingBench() {
 async function sessionBench() {
   // In-process: the session store's own append and window load, against the
   // same SQL through raw better-sqlite3 (same pragmas) as the floor.
-  const { SessionStore } = await import('../sidecar/dist/session/session-store.js');
+  const { openSqliteStore } = await import('../sidecar/dist/store/sqlite/index.js');
+  const { Sessions } = await import('../sidecar/dist/session/sessions.js');
   const { default: Database } = await import('better-sqlite3');
   const { default: pino } = await import('pino');
   const turn = (i) => [
@@ -462,7 +463,8 @@ async function sessionBench() {
   for (let round = 0; round < ROUNDS; round += 1) {
     const dir = mkdtempSync(join(tmpdir(), 'squire-bench-sessions-'));
     try {
-      const store = new SessionStore({ dataDir: dir, maxMessages: 50, maxTokens: 8000, ttlMs: 86_400_000, log: pino({ level: 'silent' }) });
+      const backing = openSqliteStore({ dataDir: dir, agent: { name: 'bench', version: '0.0.0' } });
+      const store = new Sessions(backing.sessions, { maxMessages: 50, maxTokens: 8000, ttlMs: 86_400_000, log: pino({ level: 'silent' }) });
       const signal = new AbortController().signal;
       const held = await store.open('bench-session', signal);
       append.squire.push(await perOp(1000, (i) => held.append(...turn(i))));
@@ -475,6 +477,7 @@ async function sessionBench() {
         }),
       );
       store.close();
+      await backing.close();
 
       const db = new Database(join(dir, 'floor.db'));
       db.pragma('journal_mode = WAL');

@@ -19,7 +19,7 @@ import { bearerCheck } from './middleware/auth.js';
 import { setResponseHeader } from './middleware/request-header.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
-import type { IdempotentCalls } from './runs/idempotency.js';
+import type { IdempotencyLedger } from './runs/ledger.js';
 import type { ProtocolMount } from './protocols/protocol.js';
 import type { ConsoleMount } from './console/console-mount.js';
 
@@ -40,7 +40,7 @@ export interface AppDeps {
   routes?: ReadonlyArray<Hono<SidecarEnv> | Hono>;
   heartbeatMs?: number;
   /** Idempotency-Key support on POST /v1/invoke. */
-  idempotency?: IdempotentCalls;
+  idempotency?: IdempotencyLedger;
   /** Protocols beside contract v1 (MCP, A2A, OpenAI chat): routes after auth, errors in their own shape. */
   protocols?: readonly ProtocolMount[];
   /** The browser console: static pages that decide their own access (see `console/console-mount.ts`). */

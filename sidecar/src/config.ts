@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_MAX_BODY_DEPTH } from './http/json-depth.js';
@@ -40,7 +41,7 @@ export const CONFIG_OPTIONS = {
   'keep-alive-timeout-ms': { env: 'SQUIRE_KEEP_ALIVE_TIMEOUT_MS', description: 'Server keep-alive; longer than any client idle timeout' },
   'headers-timeout-ms': { env: 'SQUIRE_HEADERS_TIMEOUT_MS', description: 'Time a client has to send its request headers' },
   'request-timeout-ms': { env: 'SQUIRE_REQUEST_TIMEOUT_MS', description: 'Time a client has to send its whole request' },
-  'data-dir': { env: 'SQUIRE_DATA_DIR', description: 'Directory of the SQLite files (runs, sessions, idempotency)' },
+  'data-dir': { env: 'SQUIRE_DATA_DIR', description: 'Directory of the SQLite files (runs, sessions, idempotency); one sidecar process owns it' },
   'runs-max-queued': { env: 'SQUIRE_RUNS_MAX_QUEUED', description: 'Background runs queued on disk before 429' },
   'max-attempts': { env: 'SQUIRE_MAX_ATTEMPTS', description: 'Executions of a background run cut off by crashes before it fails' },
   'idempotency-ttl-ms': { env: 'SQUIRE_IDEMPOTENCY_TTL_MS', description: 'How long an Idempotency-Key answer is kept' },
@@ -105,7 +106,8 @@ export const ConfigSchema = z
     keepAliveTimeoutMs: int(1000).default(65_000),
     headersTimeoutMs: int(1000).default(10_000),
     requestTimeoutMs: int(1000).default(30_000),
-    dataDir: z.string().min(1).default('.squire-data'),
+    /** Unset: `.squire-data/<agent name>` (see `dataDirOf`). */
+    dataDir: z.string().min(1).optional(),
     runsMaxQueued: int(1).default(10_000),
     maxAttempts: int(1, 100).default(3),
     idempotencyTtlMs: int(1000).default(24 * 3600 * 1000),
@@ -211,6 +213,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   if (problems.length > 0 || !result.success) return { ok: false, problems };
   return { ok: true, config: result.data };
 }
+
+/** The data directory: `--data-dir`, else one per agent, so two agents started in one directory never share state. */
+export function dataDirOf(config: Pick<SidecarConfig, 'dataDir'>, agentName: string): string {
+  return config.dataDir ?? join(DEFAULT_DATA_ROOT, agentName);
+}
+
+export const DEFAULT_DATA_ROOT = '.squire-data';
 
 /** The config as it may be logged: secrets replaced. */
 export function redactConfig(config: SidecarConfig): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * graceful drain on SIGTERM/SIGINT. Everything here is wiring; behaviour lives
  * in the modules it wires.
  */
-import { CONFIG_USAGE, loadConfig, redactConfig } from './config.js';
+import { CONFIG_USAGE, dataDirOf, loadConfig, redactConfig } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
 import { createSidecar } from './sidecar.js';
@@ -43,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
     sidecar = createSidecar({ config, agent, log });
   } catch (error) {
     flushLogs(log);
-    return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot open the state in ${config.dataDir}: ${(error as Error).message}`]);
+    // The store names the directory, the holder or owner, and what to do.
+    return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot use ${dataDirOf(config, agent.name)}: ${(error as Error).message}`]);
   }
   const { app, lifecycle } = sidecar;
   try {
@@ -53,7 +54,13 @@ async function main(argv: string[]): Promise<void> {
     flushLogs(log);
     process.exit(EXIT_CONFIG);
   }
-  sidecar.runs.start();
+  try {
+    await sidecar.runs.start();
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot resume the background runs of the data dir');
+    flushLogs(log);
+    process.exit(1);
+  }
 
   let main: Listening;
   let health: Listening | undefined;

@@ -15,7 +15,7 @@ export interface SidecarMetrics {
   readonly llmTokens: Counter<'kind'>;
   readonly llmRetries: Counter;
   /** Publishes the number of background runs waiting on disk. */
-  trackQueuedRuns(depth: () => number): void;
+  trackQueuedRuns(depth: () => number | Promise<number>): void;
 }
 
 export function createMetrics(agent: { name: string; version: string }, slots: Slots): SidecarMetrics {
@@ -32,7 +32,7 @@ export function createMetrics(agent: { name: string; version: string }, slots: S
     llmTokens: new Counter({ name: 'squire_llm_tokens_total', help: 'LLM tokens by kind (input, output)', labelNames: ['kind'], registers: [registry] }),
     llmRetries: new Counter({ name: 'squire_llm_retries_total', help: 'Retries of LLM calls made by the model client', registers: [registry] }),
     trackQueuedRuns(depth) {
-      new Gauge({ name: 'squire_runs_queued', help: 'Background runs queued on disk', registers: [registry], collect() { this.set(depth()); } });
+      new Gauge({ name: 'squire_runs_queued', help: 'Background runs queued on disk', registers: [registry], async collect() { this.set(await depth()); } });
     },
   };
   new Gauge({ name: 'squire_slots_in_use', help: 'Runs executing now', registers: [registry], collect() { this.set(slots.used); } });

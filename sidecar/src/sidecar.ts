@@ -11,7 +11,7 @@ import type { AgentDescriptor } from '@squire/client/contract';
 import { createApp } from './app.js';
 import type { SidecarEnv } from './app-env.js';
 import type { SidecarConfig } from './config.js';
-import { isLoopbackHost } from './config.js';
+import { dataDirOf, isLoopbackHost } from './config.js';
 import { createMetrics, type SidecarMetrics } from './metrics.js';
 import { agentOpenApi, describeAgent } from './agent/describe-agent.js';
 import type { AgentDefinition } from './agent/define-agent.js';
@@ -20,9 +20,10 @@ import { Lifecycle } from './runtime/lifecycle.js';
 import { RunExecutor } from './runtime/run-executor.js';
 import type { LlmProvider } from './llm/llm-client.js';
 import { createLlmProvider, runLlmAgent } from './llm/index.js';
-import { SessionStore } from './session/session-store.js';
-import { RunStore } from './store/run-store.js';
-import { IdempotentCalls } from './runs/idempotency.js';
+import { Sessions } from './session/sessions.js';
+import type { Store } from './store/store.js';
+import { openSqliteStore } from './store/sqlite/index.js';
+import { IdempotencyLedger } from './runs/ledger.js';
 import { BackgroundRuns } from './runs/background-runs.js';
 import { runRoutes } from './routes/runs.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -39,8 +40,10 @@ export interface Sidecar {
   executor: RunExecutor;
   metrics: SidecarMetrics;
   llm: LlmProvider;
-  sessions: SessionStore;
+  sessions: Sessions;
   runs: BackgroundRuns;
+  /** Runs, events, idempotency keys and sessions: opened here unless given. */
+  store: Store;
   log: Logger;
   /** Releases what the dependencies hold (model clients, databases). */
   close(): Promise<void>;
@@ -52,6 +55,12 @@ export interface CreateSidecarOptions {
   log: Logger;
   /** Replaces the model provider the config selects (tests). */
   llm?: LlmProvider;
+  /**
+   * An opened store to use; without one, the SQLite store in the data
+   * directory is opened (and locked) here, which throws `StoreOpenError`
+   * when it cannot be.
+   */
+  store?: Store;
 }
 
 export function createSidecar({ config, agent, log, ...overrides }: CreateSidecarOptions): Sidecar {
@@ -64,23 +73,22 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const slots = new Slots(limits.slots, limits.queueMax);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
+  const store = overrides.store ?? openSqliteStore({ dataDir: dataDirOf(config, agent.name), agent: { name: agent.name, version: agent.version } });
   const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc() });
-  const sessions = new SessionStore({
-    dataDir: config.dataDir,
+  const sessions = new Sessions(store.sessions, {
     maxMessages: config.sessionMaxMessages,
     maxTokens: config.sessionMaxTokens,
     ttlMs: config.sessionTtlMs,
     log,
   });
   const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
-  const runStore = new RunStore(config.dataDir);
-  const runs = new BackgroundRuns(runStore, executor, slots, lifecycle, log, {
+  const ledger = new IdempotencyLedger(store.keys, { ttlMs: config.idempotencyTtlMs });
+  const runs = new BackgroundRuns(store, ledger, executor, slots, lifecycle, log, {
     maxQueued: config.runsMaxQueued,
     maxAttempts: config.maxAttempts,
     retentionMs: config.runRetentionMs,
-    idempotencyTtlMs: config.idempotencyTtlMs,
   });
-  metrics.trackQueuedRuns(() => runs.queued);
+  metrics.trackQueuedRuns(() => runs.countQueued().catch(() => Number.NaN));
   const bodyLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody, maxBodyDepth: config.maxBodyDepth };
   const descriptor = describeAgent(
     agent,
@@ -94,16 +102,14 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     llm.descriptor,
     { backgroundRuns: true, sessions: true, protocols: describeProtocols(config.protocols) },
   );
-  const idempotency = new IdempotentCalls(runStore, config.idempotencyTtlMs);
-  const deadlineLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody };
   const protocols = mountProtocols(config.protocols, {
     agent,
     descriptor,
     executor,
     runs,
     lifecycle,
-    limits: deadlineLimits,
-    idempotency,
+    limits: bodyLimits,
+    idempotency: ledger,
     allowedHosts: config.allowedHosts,
     bearer: config.token !== undefined,
     log,
@@ -119,7 +125,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
-    idempotency,
+    idempotency: ledger,
     protocols,
     console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,
     routes: [
@@ -143,12 +149,16 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     llm,
     sessions,
     runs,
+    store,
     log,
     close: async () => {
       runs.close();
-      await llm.close?.();
       sessions.close();
-      runStore.close();
+      try {
+        await llm.close?.();
+      } finally {
+        await store.close();
+      }
     },
   };
 }

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   upstream_error: { status: 502, retryable: true, title: 'Upstream model call failed' },
   draining: { status: 503, retryable: true, title: 'Sidecar is draining' },
   not_ready: { status: 503, retryable: true, title: 'Sidecar is not ready' },
+  store_unavailable: { status: 503, retryable: true, title: 'State store unavailable' },
   deadline_exceeded: { status: 504, retryable: true, title: 'Deadline exceeded' },
   cancelled: { status: 409, retryable: false, title: 'Run was cancelled' },
 } as const satisfies Record<string, { status: number; retryable: boolean; title: string }>;

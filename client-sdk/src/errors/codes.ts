@@ -69,6 +69,8 @@ const SIDECAR_CODES = {
   upstream_error: { class: 'UpstreamError', retryable: false, phase: 'response' },
   draining: { class: 'HttpError', retryable: true, phase: 'admission' },
   not_ready: { class: 'HttpError', retryable: true, phase: 'admission' },
+  // Nothing was acknowledged, so another attempt (another replica first) is safe.
+  store_unavailable: { class: 'HttpError', retryable: true, phase: 'response' },
   deadline_exceeded: { class: 'TimeoutError', retryable: true, phase: 'overall' },
   cancelled: { class: 'HttpError', retryable: false, phase: 'response' },
 } as const satisfies { readonly [K in ErrorCode]: ErrorCodeSpec };

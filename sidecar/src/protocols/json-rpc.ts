@@ -47,8 +47,8 @@ export class RpcError extends Error {
  * could be read), or the body reader's `SidecarError` (size, media type,
  * syntax), which each protocol renders through `rpcCodeOf`.
  */
-export async function readRpcMessage(c: Context<SidecarEnv>, maxBytes: number): Promise<RpcMessage> {
-  return parseRpcMessage(await readJsonBody(c, maxBytes));
+export async function readRpcMessage(c: Context<SidecarEnv>, maxBytes: number, maxDepth?: number): Promise<RpcMessage> {
+  return parseRpcMessage(await readJsonBody(c, maxBytes, maxDepth));
 }
 
 export function parseRpcMessage(body: unknown): RpcMessage {
@@ -104,6 +104,7 @@ export function rpcCodeOf(error: SidecarError): number {
     case 'invalid_request':
       return RPC_CODES.invalidParams;
     case 'body_too_large':
+    case 'body_too_deep':
     case 'unsupported_media_type':
     case 'method_not_allowed':
       return RPC_CODES.invalidRequest;

@@ -18,7 +18,7 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
 import type { DeadlineLimits } from '../runtime/deadline.js';
 import type { BackgroundRuns } from '../runs/background-runs.js';
-import type { IdempotentCalls } from '../runs/idempotency.js';
+import type { IdempotencyLedger } from '../runs/ledger.js';
 
 export interface ProtocolDeps {
   agent: AgentDefinition;
@@ -26,8 +26,8 @@ export interface ProtocolDeps {
   executor: RunExecutor;
   runs: BackgroundRuns;
   lifecycle: Lifecycle;
-  limits: DeadlineLimits & { maxBodyBytes: number };
-  idempotency: IdempotentCalls;
+  limits: DeadlineLimits & { maxBodyBytes: number; maxBodyDepth?: number | undefined };
+  idempotency: IdempotencyLedger;
   /** Whether calls need `Authorization: Bearer` (discovery documents say so). */
   bearer: boolean;
   /** Host names accepted besides loopback (`--allowed-hosts`), also for `Origin`. */

@@ -10,6 +10,7 @@
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { RunEvent } from '@squire/client/contract';
+import type { StoredEvent } from '../store/store.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { BackgroundRuns } from '../runs/background-runs.js';
 
@@ -18,7 +19,8 @@ export function followRunAsSse(
   deps: { runs: BackgroundRuns; heartbeatMs?: number | undefined },
   runId: string,
   afterSeq: number,
-  write: (stream: SSEStreamingApi, event: RunEvent) => Promise<void>,
+  /** `stored.data` is the event's JSON as stored, for writers that send it unchanged. */
+  write: (stream: SSEStreamingApi, event: RunEvent, stored: StoredEvent) => Promise<void>,
   opening?: (stream: SSEStreamingApi) => Promise<void>,
 ): Response {
   return streamSSE(c, async (stream) => {
@@ -28,8 +30,8 @@ export function followRunAsSse(
     const stop = deps.runs.follow(
       runId,
       afterSeq,
-      (event) => {
-        writes = writes.then(() => write(stream, event)).catch(() => undefined);
+      (event, stored) => {
+        writes = writes.then(() => write(stream, event, stored)).catch(() => undefined);
       },
       () => resolveEnd(),
     );

@@ -16,7 +16,7 @@ import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
 import { readJsonBody } from './read-json-body.js';
-import { bodyHash, validateIdempotencyKey, type IdempotentCalls, type KeyedAnswer } from '../runs/idempotency.js';
+import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
 import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
 
 export interface InvokeDeps {
@@ -26,7 +26,7 @@ export interface InvokeDeps {
   /** Milliseconds between SSE heartbeat comments. @default 15000 */
   heartbeatMs?: number;
   /** Idempotency-Key support; without it the header is ignored. */
-  idempotency?: IdempotentCalls | undefined;
+  idempotency?: IdempotencyLedger | undefined;
 }
 
 /** A validated invoke, ready to run. */
@@ -134,7 +134,7 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
     const streaming = wantsEventStream(requestHeader(c, 'accept'));
     const key = requestHeader(c, HEADERS.idempotencyKey);
     if (key !== undefined && deps.idempotency && !streaming) {
-      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, async () => {
+      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, async () => {
         const done = deps.lifecycle.track();
         try {
           // No caller-gone abort: the caller's retry with the same key joins this run.
@@ -163,16 +163,21 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
   return app;
 }
 
-/** Answers a call under an Idempotency-Key: runs `execute` once per key and body, replays its answer otherwise. */
+/**
+ * Answers a call under an Idempotency-Key through the ledger: runs `execute`
+ * once per key and body, replays its answer otherwise. `deadline` bounds a
+ * wait for the same key running on another replica.
+ */
 export async function keyedInvoke(
   c: Context<SidecarEnv>,
-  idempotency: IdempotentCalls,
+  ledger: IdempotencyLedger,
   key: string,
   body: unknown,
+  deadline: number,
   execute: () => Promise<KeyedAnswer>,
   scope = 'invoke',
 ): Promise<Response> {
-  const { answer, replayed } = await idempotency.run(scope, key, bodyHash(body), execute);
+  const { answer, replayed } = await ledger.once(scope, key, bodyHash(body), deadline, execute);
   if (answer.runId) c.set('runId', answer.runId);
   const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': c.get('reqId') };
   if (answer.runId) headers[HEADERS.runId] = answer.runId;

@@ -12,7 +12,7 @@ import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
 import type { BackgroundRuns } from '../runs/background-runs.js';
-import { bodyHash, validateIdempotencyKey } from '../runs/idempotency.js';
+import { bodyHash, validateIdempotencyKey } from '../runs/ledger.js';
 import { requestHeader } from '../middleware/request-header.js';
 import { parseInvoke, type InvokeDeps } from './invoke.js';
 import { followRunAsSse } from './follow-run.js';
@@ -45,11 +45,11 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
     c.header('location', `/v1/runs/${runId}`);
     c.header(HEADERS.runId, runId);
     if (replayed) c.header(HEADERS.idempotentReplayed, 'true');
-    const status = replayed ? (deps.runs.get(runId)?.status ?? 'queued') : 'queued';
+    const status = replayed ? ((await deps.runs.get(runId))?.status ?? 'queued') : 'queued';
     return c.json({ run_id: runId, status }, 202);
   });
 
-  app.get('/v1/runs', (c) => {
+  app.get('/v1/runs', async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
       throw new SidecarError('invalid_request', `status must be one of ${RUN_STATUSES.join(', ')}`);
@@ -58,28 +58,27 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
     const limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new SidecarError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE}`);
     const after = decodeCursor(c.req.query('cursor'));
-    const page = deps.runs.list({ status: status as RunStatus | undefined, limit: limit + 1, after });
+    const page = await deps.runs.list({ status: status as RunStatus | undefined, limit: limit + 1, after });
     const data = page.slice(0, limit);
     const last = data[data.length - 1];
     return c.json({ data, next_cursor: page.length > limit && last ? encodeCursor(Date.parse(last.created_at), last.run_id) : null });
   });
 
-  app.get('/v1/runs/:id', (c) => {
-    const record = deps.runs.get(c.req.param('id'));
+  app.get('/v1/runs/:id', async (c) => {
+    const record = await deps.runs.get(c.req.param('id'));
     if (!record) throw new SidecarError('not_found', `no run "${c.req.param('id')}"`);
     return c.json(record);
   });
 
   app.post('/v1/runs/:id/cancel', async (c) => c.json(await deps.runs.cancel(c.req.param('id'))));
 
-  app.get('/v1/runs/:id/events', (c) => {
+  app.get('/v1/runs/:id/events', async (c) => {
     const runId = c.req.param('id');
-    if (!deps.runs.get(runId)) throw new SidecarError('not_found', `no run "${runId}"`);
+    if (!(await deps.runs.get(runId))) throw new SidecarError('not_found', `no run "${runId}"`);
     const resumeFrom = requestHeader(c, HEADERS.lastEventId) ?? c.req.query('last_event_id') ?? '0';
     if (!/^\d{1,12}$/.test(resumeFrom)) throw new SidecarError('invalid_request', 'Last-Event-ID must be the numeric id of an event of this run');
-    return followRunAsSse(c, deps, runId, Number(resumeFrom), (stream, event) =>
-      stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) }),
-    );
+    // The stored event's JSON goes out as it is; on a store error the stream ends and the client resumes with Last-Event-ID.
+    return followRunAsSse(c, deps, runId, Number(resumeFrom), (stream, event, stored) => stream.writeSSE({ id: String(event.seq), event: event.type, data: stored.data }));
   });
 
   return app;

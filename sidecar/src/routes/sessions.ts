@@ -5,17 +5,17 @@
  */
 import { Hono } from 'hono';
 import { SidecarError } from '../errors.js';
-import type { SessionStore } from '../session/session-store.js';
+import type { Sessions } from '../session/sessions.js';
 
-export function sessionRoutes(store: SessionStore): Hono {
+export function sessionRoutes(sessions: Sessions): Hono {
   const app = new Hono();
-  app.get('/v1/sessions/:id', (c) => {
-    const session = store.get(c.req.param('id'));
+  app.get('/v1/sessions/:id', async (c) => {
+    const session = await sessions.get(c.req.param('id'));
     if (!session) throw new SidecarError('not_found', `no session "${c.req.param('id')}"`);
     return c.json(session);
   });
-  app.delete('/v1/sessions/:id', (c) => {
-    store.delete(c.req.param('id'));
+  app.delete('/v1/sessions/:id', async (c) => {
+    await sessions.delete(c.req.param('id'));
     return c.body(null, 204);
   });
   return app;

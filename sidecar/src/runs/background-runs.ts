@@ -1,25 +1,30 @@
 /**
  * @module
- * Durable background runs: submission (acknowledged once on disk), the
- * dispatcher that takes queued runs into free slots, crash recovery, cancel,
- * live and replayed event streams, drain, and retention.
+ * Durable background runs as the routes see them: submission (acknowledged
+ * once committed; under an Idempotency-Key through the one ledger), the
+ * record and the listing, cancel, following a run's events, start-up
+ * reclaim, drain and retention. Execution is the dispatcher's; what is
+ * durable is the store's.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { isTerminalRunStatus, type RunEvent, type RunRecord, type RunStatus } from '@squire/client/contract';
-import { SidecarError, isSidecarError } from '../errors.js';
+import type { RunEvent, RunRecord } from '@squire/client/contract';
+import { SidecarError } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
-import { RunEventChannel } from '../runtime/run-events.js';
 import { newRunId } from '../runtime/ids.js';
 import type { Slots } from '../runtime/slots.js';
-import type { RunStore } from '../store/run-store.js';
+import { toStoredJson } from '../store/stored-json.js';
+import type { KeyTicket, RunListQuery, Store, StoredEvent } from '../store/store.js';
+import { keyReused, type IdempotencyLedger } from './ledger.js';
+import { RunDispatcher } from './run-dispatcher.js';
+import { followRun } from './run-follower.js';
 
 export interface BackgroundRunsOptions {
   maxQueued: number;
   maxAttempts: number;
   retentionMs: number;
-  idempotencyTtlMs: number;
+  /** How long a claimed run holds without renewal. @default 10000 */
+  leaseMs?: number;
 }
 
 export interface Submission {
@@ -30,233 +35,135 @@ export interface Submission {
   idempotency?: { key: string; hash: string } | undefined;
 }
 
+/** How long a keyed submission waits for the same key's submission on another replica. */
+const KEYED_SUBMIT_WAIT_MS = 5000;
+export const DEFAULT_LEASE_MS = 10_000;
+
 export class BackgroundRuns {
-  private readonly queue: string[] = [];
-  private readonly running = new Map<string, { abort: AbortController; settled: Promise<void> }>();
-  /** Live events by run id, for SSE followers. */
-  private readonly live = new EventEmitter();
-  private readonly pendingKeys = new Map<string, Promise<string>>();
+  private readonly dispatcher: RunDispatcher;
   private accepting = true;
   private cleanupTimer: NodeJS.Timeout | undefined;
-  private unsubscribeSlots: (() => void) | undefined;
 
   constructor(
-    private readonly store: RunStore,
-    private readonly executor: RunExecutor,
+    private readonly store: Store,
+    private readonly ledger: IdempotencyLedger,
+    executor: RunExecutor,
     private readonly slots: Slots,
-    private readonly lifecycle: Lifecycle,
+    lifecycle: Lifecycle,
     private readonly log: Logger,
     private readonly options: BackgroundRunsOptions,
   ) {
-    this.live.setMaxListeners(0);
+    this.dispatcher = new RunDispatcher(store, executor, slots, lifecycle, log, { leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS });
   }
 
-  /** Recovers what a previous process left, then starts dispatching. */
-  start(): { resumed: number; retried: number; failed: number } {
-    const { requeued, failed } = this.store.recover(Date.now());
-    this.queue.push(...this.store.queuedIds());
-    const summary = { resumed: this.queue.length - requeued, retried: requeued, failed };
-    if (this.queue.length > 0 || failed > 0) this.log.info(summary, 'background runs recovered from the data dir');
-    this.unsubscribeSlots = this.slots.onAvailable(() => this.pump());
-    this.cleanupTimer = setInterval(() => this.store.cleanup(Date.now(), this.options.retentionMs), 60_000);
+  /** Reclaims what a stopped owner left running, then starts dispatching. */
+  async start(): Promise<{ resumed: number; retried: number; failed: number }> {
+    const { requeued, failed } = await this.store.runs.reclaimExpired(Date.now());
+    const queued = await this.store.runs.countQueued();
+    const summary = { resumed: queued - requeued, retried: requeued, failed };
+    if (queued > 0 || failed > 0) this.log.info(summary, 'background runs recovered from the data dir');
+    this.cleanupTimer = setInterval(() => void this.cleanup(), 60_000);
     this.cleanupTimer.unref();
-    this.store.cleanup(Date.now(), this.options.retentionMs);
-    this.pump();
+    await this.cleanup();
+    if (this.accepting) this.dispatcher.start();
     return summary;
   }
 
-  get queued(): number {
-    return this.queue.length;
+  /** Background runs waiting in the store. */
+  countQueued(): Promise<number> {
+    return this.store.runs.countQueued();
   }
 
-  /** Resolves with the run id once the run is on disk. */
+  /** Resolves with the run id once the run is committed. */
   async submit(submission: Submission): Promise<{ runId: string; replayed: boolean }> {
-    if (!this.accepting) throw new SidecarError('draining', 'the sidecar is shutting down; submit to another replica', { retryAfter: 1 });
+    if (!this.accepting) throw draining();
     const key = submission.idempotency;
-    if (key) {
-      const pending = this.pendingKeys.get(key.key);
-      if (pending) return { runId: await pending, replayed: true };
-      const stored = this.store.idempotencyRecord('runs', key.key, Date.now());
-      if (stored) {
-        if (stored.bodyHash !== key.hash) throw new SidecarError('idempotency_key_reused', `Idempotency-Key "${key.key}" was used with a different request body`);
-        if (stored.runId) return { runId: stored.runId, replayed: true };
-      }
-    }
-    if (this.queue.length >= this.options.maxQueued) {
-      throw new SidecarError('overloaded', `${this.queue.length} background runs are queued (the limit is ${this.options.maxQueued})`, { retryAfter: this.slots.retryAfterSeconds() });
-    }
-    const runId = newRunId();
-    const written = this.store
-      .enqueue(
-        { id: runId, input: submission.input, sessionId: submission.sessionId, metadata: submission.metadata, maxAttempts: this.options.maxAttempts, timeoutMs: submission.timeoutMs, createdAt: Date.now() },
-        key && { scope: 'runs', key: key.key, hash: key.hash, expiresAt: Date.now() + this.options.idempotencyTtlMs },
-      )
-      .then(() => runId);
-    if (key) this.pendingKeys.set(key.key, written);
-    try {
-      await written;
-    } finally {
-      if (key) this.pendingKeys.delete(key.key);
-    }
-    this.queue.push(runId);
-    this.pump();
-    return { runId, replayed: false };
+    if (!key) return { runId: (await this.enqueue(submission)).runId, replayed: false };
+    const { answer, replayed } = await this.ledger.once('runs', key.key, key.hash, Date.now() + KEYED_SUBMIT_WAIT_MS, async (ticket) => {
+      const { runId, created } = await this.enqueue(submission, ticket);
+      return { status: 202, body: '', contentType: 'application/json', runId, keep: true, storedByOperation: true, replayed: !created };
+    });
+    return { runId: answer.runId!, replayed };
   }
 
-  get(runId: string): RunRecord | undefined {
-    return this.store.get(runId);
+  get(runId: string): Promise<RunRecord | undefined> {
+    return this.store.runs.get(runId);
   }
 
   /** The `seq` of the run's last stored event (0 before any): where a snapshot of the run stands in its stream. */
-  lastEventSeq(runId: string): number {
-    return this.store.lastSeq(runId);
+  lastEventSeq(runId: string): Promise<number> {
+    return this.store.events.lastSeq(runId);
   }
 
   /** Newest first. */
-  list(options: Parameters<RunStore['list']>[0]): RunRecord[] {
-    return this.store.list(options);
+  list(query: RunListQuery): Promise<RunRecord[]> {
+    return this.store.runs.list(query);
   }
 
-  /** Cancels a run; idempotent. Resolves with the record once the cancel took effect. */
+  /** Cancels a run; idempotent. Resolves with the record once the cancel took effect here. */
   async cancel(runId: string): Promise<RunRecord> {
-    const record = this.store.get(runId);
-    if (!record) throw new SidecarError('not_found', `no run "${runId}"`);
-    if (record.status === 'queued' && this.store.cancelQueued(runId, Date.now())) {
-      const index = this.queue.indexOf(runId);
-      if (index !== -1) this.queue.splice(index, 1);
-      this.publishStored(runId, { type: 'run.failed', error: new SidecarError('cancelled', 'the run was cancelled before it started', { runId }).toProblem() });
+    const cancelled = await this.store.runs.cancel(runId, Date.now());
+    if (!cancelled) throw new SidecarError('not_found', `no run "${runId}"`);
+    if (cancelled.outcome !== 'requested') return cancelled.record;
+    // Running here: abort it and answer once its end is recorded. Running on
+    // another replica (shared store): it stops at that replica's next heartbeat.
+    if (await this.dispatcher.abort(runId, new SidecarError('cancelled', 'the run was cancelled by request'))) {
+      return (await this.store.runs.get(runId)) ?? cancelled.record;
     }
-    const running = this.running.get(runId);
-    if (running) {
-      running.abort.abort(new SidecarError('cancelled', 'the run was cancelled by request'));
-      await running.settled;
-    }
-    return this.store.get(runId)!;
+    return cancelled.record;
   }
 
   /**
-   * Events of a run after `afterSeq`: stored ones first, then live ones,
-   * each exactly once, until the run ends. Returns a stop function.
+   * Events of a run after `afterSeq`: stored ones, then new ones as they are
+   * committed, each exactly once, until the run ends.
    */
-  follow(runId: string, afterSeq: number, onEvent: (event: RunEvent) => void, onEnd: () => void): () => void {
-    let last = afterSeq;
-    let ended = false;
-    const buffered: RunEvent[] = [];
-    let replaying = true;
-    const deliver = (event: RunEvent) => {
-      if (ended || event.seq <= last) return;
-      last = event.seq;
-      onEvent(event);
-      if (event.type === 'run.completed' || event.type === 'run.failed') finish();
-    };
-    const onLive = (event: RunEvent) => (replaying ? buffered.push(event) : deliver(event));
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      this.live.off(runId, onLive);
-      onEnd();
-    };
-    // Subscribe before reading the log, so nothing published in between is missed.
-    this.live.on(runId, onLive);
-    for (const event of this.store.eventsAfter(runId, afterSeq)) deliver(event);
-    replaying = false;
-    for (const event of buffered) deliver(event);
-    if (!ended) {
-      const status = this.store.get(runId)?.status;
-      if (status && isTerminalRunStatus(status) && !this.running.has(runId)) finish();
-    }
-    return finish;
+  follow(runId: string, afterSeq: number, onEvent: (event: RunEvent, stored: StoredEvent) => void, onEnd: (error?: unknown) => void): () => void {
+    return followRun(this.store, runId, afterSeq, onEvent, onEnd);
   }
 
   /** Drain: take no new runs; those running finish within the grace period or go back to the queue. */
   stopAccepting(): void {
     this.accepting = false;
+    this.dispatcher.stop();
   }
 
   close(): void {
     this.accepting = false;
-    this.unsubscribeSlots?.();
+    this.dispatcher.close();
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
   }
 
-  private pump(): void {
-    while (this.accepting && this.queue.length > 0) {
-      const slot = this.slots.tryAcquire();
-      if (!slot) return;
-      const runId = this.queue.shift()!;
-      if (!this.store.claim(runId, Date.now())) {
-        slot();
-        continue;
-      }
-      this.execute(runId, slot);
+  /** Serialises and checks one submission before it reaches the store, then writes it (with its key). */
+  private async enqueue(submission: Submission, key?: KeyTicket): Promise<{ runId: string; created: boolean }> {
+    const now = Date.now();
+    const input = toStoredJson(submission.input, 'input');
+    const metadata = toStoredJson(submission.metadata, 'metadata');
+    const queued = await this.store.runs.countQueued();
+    if (queued >= this.options.maxQueued) {
+      throw new SidecarError('overloaded', `${queued} background runs are queued (the limit is ${this.options.maxQueued})`, { retryAfter: this.slots.retryAfterSeconds() });
+    }
+    const runId = newRunId(now);
+    const result = await this.store.runs.submit(
+      { id: runId, input, sessionId: submission.sessionId, metadata, maxAttempts: this.options.maxAttempts, timeoutMs: submission.timeoutMs, createdAt: now },
+      key,
+    );
+    if (result.created) return { runId, created: true };
+    // Another replica stored this key first, in the same moment.
+    if (!key || result.bodyHash !== key.bodyHash) throw keyReused(key?.key ?? '');
+    return { runId: result.runId, created: false };
+  }
+
+  private async cleanup(): Promise<void> {
+    const now = Date.now();
+    try {
+      await this.store.keys.expire(now);
+      await this.store.runs.purgeFinished(now - this.options.retentionMs);
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot delete expired background runs and keys');
     }
   }
+}
 
-  private execute(runId: string, slot: () => void): void {
-    const stored = this.store.getStored(runId)!;
-    const events = new RunEventChannel(runId, this.store.lastSeq(runId));
-    events.subscribe((event) => {
-      this.store.appendEvent(event);
-      this.live.emit(runId, event);
-    });
-    const abort = new AbortController();
-    const done = this.lifecycle.track();
-    const settled = (async () => {
-      let status: RunStatus;
-      try {
-        events.publish({ type: 'run.started', attempt: stored.attempt });
-        let input: unknown;
-        try {
-          input = this.executor.validateInput(stored.input);
-        } catch (error) {
-          slot();
-          throw error;
-        }
-        const outcome = await this.executor.execute({
-          runId,
-          input,
-          sessionId: stored.sessionId,
-          metadata: stored.metadata,
-          attempt: stored.attempt,
-          deadline: Date.now() + stored.timeoutMs,
-          signals: [abort.signal],
-          events,
-          kind: 'background',
-          slot,
-        });
-        const result = { run_id: runId, status: 'succeeded' as const, output: outcome.output, usage: outcome.usage, timing: outcome.timing, attempt: stored.attempt };
-        this.store.finish(runId, stored.attempt, 'succeeded', { output: outcome.output, usage: outcome.usage }, Date.now());
-        events.publish({ type: 'run.completed', result });
-        status = 'succeeded';
-      } catch (error) {
-        const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
-        if (failure.code === 'draining' && this.lifecycle.phase === 'draining') {
-          // Not the run's fault: the next process runs it again, as the same attempt.
-          this.store.requeue(runId, stored.attempt);
-          this.log.info({ runId }, 'background run put back in the queue for the next process');
-          return;
-        }
-        status = failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed';
-        this.store.finish(runId, stored.attempt, status, { error: { code: failure.code, message: failure.message, retryable: failure.retryable } }, Date.now());
-        events.publish({ type: 'run.failed', error: failure.toProblem() });
-      } finally {
-        this.store.flushEvents();
-        this.running.delete(runId);
-        done();
-        this.pump();
-      }
-    })();
-    this.running.set(runId, { abort, settled });
-  }
-
-  /** Publishes an event for a run that is not executing (e.g. cancelled while queued). */
-  private publishStored(runId: string, draft: Parameters<RunEventChannel['publish']>[0]): void {
-    const channel = new RunEventChannel(runId, this.store.lastSeq(runId));
-    channel.subscribe((event) => {
-      this.store.appendEvent(event);
-      this.live.emit(runId, event);
-    });
-    channel.publish(draft);
-    this.store.flushEvents();
-  }
+function draining(): SidecarError {
+  return new SidecarError('draining', 'the sidecar is shutting down; submit to another replica', { retryAfter: 1 });
 }

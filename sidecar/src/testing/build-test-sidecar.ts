@@ -20,8 +20,10 @@ export function buildTestSidecar(agent: AgentDefinition, options: TestSidecarOpt
   const dataDir = mkdtempSync(join(tmpdir(), 'squire-test-'));
   const loaded = loadConfig(['--agent', '(in-process)', '--data-dir', dataDir, ...(options.args ?? [])], options.env ?? {});
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.problems.join('; ')}`);
-  const sidecar = createSidecar({ config: loaded.config, agent, log: pino({ level: 'silent' }), ...(options.llm && { llm: options.llm }) });
-  sidecar.runs.start();
+  const log = pino({ level: 'silent' });
+  const sidecar = createSidecar({ config: loaded.config, agent, log, ...(options.llm && { llm: options.llm }) });
+  // Runs submitted before the start finished wait in the store until it has.
+  sidecar.runs.start().catch((error: unknown) => log.error({ err: error }, 'cannot start background runs'));
   sidecar.lifecycle.markReady();
   return sidecar;
 }

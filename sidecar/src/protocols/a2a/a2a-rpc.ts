@@ -17,7 +17,7 @@ import { SidecarError, isSidecarError, toValidationIssues } from '../../errors.j
 import { requestHeader } from '../../middleware/request-header.js';
 import { resolveTimeoutMs } from '../../runtime/deadline.js';
 import { followRunAsSse } from '../../routes/follow-run.js';
-import { bodyHash } from '../../runs/idempotency.js';
+import { bodyHash } from '../../runs/ledger.js';
 import { chatRun } from '../chat-input.js';
 import { RPC_CODES, RpcError, jsonResponse, readRpcMessage, rpcErrorId, rpcErrorResponse, rpcResult, type RpcId, type RpcMessage } from '../json-rpc.js';
 import type { ProtocolDeps } from '../protocol.js';
@@ -61,7 +61,7 @@ export function a2aRpcHandler(deps: ProtocolDeps): Handler<SidecarEnv> {
   return async (c) => {
     let id: RpcId = null;
     try {
-      const message = await readRpcMessage(c, deps.limits.maxBodyBytes);
+      const message = await readRpcMessage(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
       id = message.id ?? null;
       if (message.id === undefined) throw new RpcError(RPC_CODES.invalidRequest, 'A2A methods are requests: send an "id"', { status: 400 });
       checkVersion(c);
@@ -172,7 +172,7 @@ export function a2aRpcHandler(deps: ProtocolDeps): Handler<SidecarEnv> {
   async function untilEnded(c: Context<SidecarEnv>, runId: string): Promise<void> {
     const seq = await runs.lastEventSeq(runId);
     return new Promise((resolve) => {
-      const stop = runs.follow(runId, seq, () => undefined, resolve);
+      const stop = runs.follow(runId, seq, () => undefined, () => resolve());
       c.env?.outgoing?.once('close', () => {
         stop();
         resolve();

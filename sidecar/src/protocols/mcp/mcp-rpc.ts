@@ -52,7 +52,7 @@ export function mcpHandler(deps: ProtocolDeps): Handler<SidecarEnv> {
   return async (c) => {
     let id: string | number | null = null;
     try {
-      const message = await readRpcMessage(c, deps.limits.maxBodyBytes);
+      const message = await readRpcMessage(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
       id = message.id ?? null;
       const version = requestVersion(message.params);
       if (version !== undefined) checkModernRequest(c, message, version);

@@ -18,7 +18,7 @@ import { readJsonBody } from '../../routes/read-json-body.js';
 import { keyedInvoke, onCallerGone, streamRun, syncRunRequest } from '../../routes/invoke.js';
 import { resolveTimeoutMs } from '../../runtime/deadline.js';
 import type { RunOutcome } from '../../runtime/run-executor.js';
-import { validateIdempotencyKey } from '../../runs/idempotency.js';
+import { validateIdempotencyKey } from '../../runs/ledger.js';
 import { chatRun } from '../chat-input.js';
 import type { ProtocolDeps } from '../protocol.js';
 import { parseChatCompletion } from './chat-request.js';
@@ -31,7 +31,7 @@ export function chatCompletionsHandler(deps: ProtocolDeps): Handler<SidecarEnv> 
   return async (c) => {
     lifecycle.assertAcceptingWork();
     const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), deps.limits);
-    const body = await readJsonBody(c, deps.limits.maxBodyBytes);
+    const body = await readJsonBody(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
     const call = parseChatCompletion(body);
     if (call.model !== agent.name) {
       throw new SidecarError('not_found', `The model "${call.model}" does not exist: this sidecar serves the agent "${agent.name}" (see GET /v1/models)`);
@@ -51,6 +51,7 @@ export function chatCompletionsHandler(deps: ProtocolDeps): Handler<SidecarEnv> 
         deps.idempotency,
         validateIdempotencyKey(key),
         body,
+        request.deadline,
         async () => {
           const done = lifecycle.track();
           try {
