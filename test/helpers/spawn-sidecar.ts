@@ -25,6 +25,8 @@ export interface StartSidecarOptions {
   socket?: boolean;
   /** Data dir to use (e.g. to restart on the same one); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** Pass no --data-dir at all: the sidecar picks its default (relative to `cwd`). */
+  defaultDataDir?: boolean;
   /** Milliseconds to wait for "listening". @default 20000 */
   startTimeoutMs?: number;
   /** Entry script to run instead of the workspace build (e.g. a production install). */
@@ -39,6 +41,7 @@ export interface RunningSidecar {
   socketPath: string | undefined;
   /** The address as an SDK endpoint: `http://...` or `unix:/path`. */
   endpoint: string;
+  /** Empty when started with `defaultDataDir`. */
   dataDir: string;
   process: ChildProcess;
   pid: number;
@@ -58,7 +61,7 @@ export interface RunningSidecar {
 const running = new Set<RunningSidecar>();
 
 export async function startSidecar(options: StartSidecarOptions): Promise<RunningSidecar> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'squire-data-'));
+  const dataDir = options.defaultDataDir ? '' : (options.dataDir ?? mkdtempSync(join(tmpdir(), 'squire-data-')));
   const socketDir = options.socket ? mkdtempSync(join(tmpdir(), 'squire-sock-')) : undefined;
   const socketPath = socketDir ? join(socketDir, 'sidecar.sock') : undefined;
   const args = [
@@ -66,8 +69,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
     '--agent',
     agentPath(options.agent),
     ...(socketPath ? ['--socket', socketPath] : ['--port', '0']),
-    '--data-dir',
-    dataDir,
+    ...(options.defaultDataDir ? [] : ['--data-dir', dataDir]),
     ...(options.args ?? []),
   ];
   const env: Record<string, string> = {};
