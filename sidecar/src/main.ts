@@ -9,6 +9,7 @@ import { CONFIG_USAGE, dataDirOf, loadConfig, redactConfig } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
 import { createSidecar } from './sidecar.js';
+import { StoreOpenError } from './store/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
@@ -43,8 +44,9 @@ async function main(argv: string[]): Promise<void> {
     sidecar = createSidecar({ config, agent, log });
   } catch (error) {
     flushLogs(log);
-    // The store names the directory, the holder or owner, and what to do.
-    return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): cannot use ${dataDirOf(config, agent.name)}: ${(error as Error).message}`]);
+    // A StoreOpenError names the directory or file, the holder or owner, and what to do.
+    const detail = error instanceof StoreOpenError ? error.message : `cannot open the state in ${dataDirOf(config, agent.name)}: ${(error as Error).message}`;
+    return exitWithProblems([`--data-dir (SQUIRE_DATA_DIR): ${detail}`]);
   }
   const { app, lifecycle } = sidecar;
   try {

@@ -118,7 +118,7 @@ export class IdempotencyLedger {
     answer.catch(() => undefined); // joiners see the rejection; nobody else must
     this.inflight.set(id, { bodyHash, answer });
     try {
-      const result = await this.claimAndRun(scope, key, bodyHash, deadline, execute);
+      const result = await this.claimAndRun({ scope, key, bodyHash, deadline }, execute);
       settle.resolve(result.answer);
       return result;
     } catch (error) {
@@ -130,10 +130,7 @@ export class IdempotencyLedger {
   }
 
   private async claimAndRun(
-    scope: string,
-    key: string,
-    bodyHash: string,
-    deadline: number,
+    { scope, key, bodyHash, deadline }: { scope: string; key: string; bodyHash: string; deadline: number },
     execute: (ticket: KeyTicket) => Promise<KeyedAnswer>,
   ): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
     let pause = this.options.pollMs ?? 25;
