@@ -84,10 +84,6 @@ export class RunDispatcher {
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  isExecuting(runId: string): boolean {
-    return this.attempts.has(runId);
-  }
-
   /** Aborts an attempt executing here and waits until it recorded its end; false if none is. */
   async abort(runId: string, reason: unknown): Promise<boolean> {
     const attempt = this.attempts.get(runId);
@@ -132,13 +128,15 @@ export class RunDispatcher {
     const asked = slots.length;
     const generation = this.queueGeneration;
     let claimed: ClaimedRun[] = [];
+    let failed = false;
     try {
       claimed = await this.store.runs.claimNext(Date.now(), this.options.leaseMs, slots.length);
     } catch (error) {
-      // Left queued; the next wake-up or heartbeat tries again.
+      // Left queued: the next heartbeat tries again.
+      failed = true;
       this.log.warn({ err: error }, 'cannot claim queued background runs');
     }
-    if (claimed.length < asked && generation === this.queueGeneration) this.mayHaveQueued = false;
+    if (!failed && claimed.length < asked && generation === this.queueGeneration) this.mayHaveQueued = false;
     this.ignoreSlotWakes = true;
     try {
       for (const spare of slots.splice(claimed.length)) spare();
@@ -267,6 +265,8 @@ export class RunDispatcher {
     } finally {
       this.beating = false;
     }
+    // Retries a claim that failed (the store was unavailable) once the store answers again.
+    this.wake();
   }
 }
 
