@@ -145,9 +145,10 @@ export interface RunStore {
   renew(runIds: readonly string[], now: number, leaseMs: number): Promise<{ lost: string[]; cancelRequested: string[] }>;
   /**
    * Replaces start-up recovery: runs whose lease expired (their owner died)
-   * go back to the queue, their attempt counted, or fail with
-   * `max_attempts_exceeded` and their `run.failed` event once they used all
-   * attempts — each run in one transaction. A backend may reclaim earlier
+   * go back to the queue, their attempt counted (the next claim numbers it),
+   * or fail with `max_attempts_exceeded` and their `run.failed` event once
+   * they used all attempts — never a state change without its event. Runs
+   * on start-up and on every heartbeat. A backend may reclaim earlier
    * when it knows the holder is dead: SQLite's data-directory lock proves
    * that every other owner's runs were cut off.
    */
