@@ -30,6 +30,8 @@ export function eventsAndKeysContract({ fresh }: ContractContext): void {
       expect((await store.events.after(run.id, 2, 100)).map((e) => e.seq)).toEqual([3, 4]);
       expect((await store.events.after(run.id, 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
       expect(await store.events.after(run.id, 4, 100)).toEqual([]);
+      expect(await store.events.lastSeq(run.id)).toBe(4);
+      expect(await store.events.lastSeq('run_missing')).toBe(0);
       const beforeFinish = wakes;
       await store.runs.finish(claimed!.lease, { status: 'succeeded', output: '1' }, event(run.id, 5, 'run.completed'), Date.now());
       expect(wakes).toBeGreaterThan(beforeFinish);
