@@ -5,12 +5,14 @@
  * transaction is on disk, so durability costs one fsync per batch rather than
  * one per request.
  *
- * A batch must never let one operation fail another. Each operation runs in
- * its own savepoint: if it throws, only its savepoint is rolled back and it
- * alone is rejected; the rest commit. If the batch as a whole cannot commit
- * (the transaction broke, the commit failed), every operation is retried in
- * a transaction of its own, so each is answered by its own fate. Only
- * committed operations resolve.
+ * A batch must never let one operation fail another. A batch first runs as
+ * one plain transaction (the common case: nothing fails). If an operation
+ * throws, that transaction is rolled back and the batch runs again with
+ * each operation in a savepoint of its own: a failing one is rolled back
+ * and rejected alone, the rest commit together. If the batch as a whole
+ * cannot commit (the transaction broke, the commit failed), every operation
+ * is retried in a transaction of its own, so each is answered by its own
+ * fate. Only committed operations resolve.
  *
  * `durable: false` operations (lease renewals, progress events, answers kept
  * under an Idempotency-Key) may commit with `synchronous = NORMAL`: in WAL
@@ -53,7 +55,9 @@ export class GroupCommit {
   /**
    * Queues `apply` — the statements of one operation, run synchronously
    * inside the batch's transaction — and resolves with its result once
-   * committed. `action` names the operation in errors.
+   * committed. `action` names the operation in errors. `apply` may run more
+   * than once (a batch that failed runs again), so it must change nothing
+   * but the database and return what it found.
    */
   run<T>(action: string, apply: () => T, options: { durable: boolean }): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError(`the store is closed: cannot ${action}`));
@@ -72,7 +76,8 @@ export class GroupCommit {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const outcomes = (batch.length > 1 && this.commitTogether(batch)) || batch.map((operation) => this.commitAlone(operation));
+    const outcomes =
+      (batch.length > 1 && (this.commitTogether(batch, false) ?? this.commitTogether(batch, true))) || batch.map((operation) => this.commitAlone(operation));
     for (let i = 0; i < batch.length; i += 1) {
       const outcome = outcomes[i]!;
       if (outcome.ok) batch[i]!.resolve(outcome.value);
@@ -86,17 +91,28 @@ export class GroupCommit {
     this.closed = true;
   }
 
-  /** One transaction, one savepoint per operation; undefined when the batch itself failed. */
-  private commitTogether(batch: Operation[]): Outcome[] | undefined {
+  /**
+   * One transaction for the batch; undefined when it did not commit. With
+   * `isolate`, each operation runs in a savepoint and a failing one is
+   * undone alone; without, any failure abandons the transaction.
+   */
+  private commitTogether(batch: Operation[], isolate: boolean): Outcome[] | undefined {
     const { begin, commit, savepoint, release, rollbackTo } = this.statements;
     const outcomes: Outcome[] = [];
     try {
       this.setSynchronous(batch.some((operation) => operation.durable));
       begin.run();
       for (const operation of batch) {
+        if (!isolate) {
+          outcomes.push({ ok: true, value: operation.apply() });
+          // An operation that ended the transaction would leave the next ones in autocommit.
+          if (!this.db.inTransaction) return undefined;
+          continue;
+        }
         savepoint.run();
         try {
           outcomes.push({ ok: true, value: operation.apply() });
+          if (!this.db.inTransaction) return undefined;
           release.run();
         } catch (error) {
           // Some errors (I/O, disk full) end the whole transaction: then retry each alone.

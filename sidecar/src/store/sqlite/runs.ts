@@ -204,11 +204,11 @@ export class SqliteRuns implements RunStore {
   }
 
   async reclaimExpired(now: number): Promise<{ requeued: number; failed: number }> {
-    const ended: string[] = [];
-    const summary = await this.writer.run(
+    const { requeued, ended } = await this.writer.run(
       'reclaim runs of dead owners',
       () => {
         let requeued = 0;
+        const ended: string[] = [];
         for (const row of this.statements.expired.all(this.owner, now)) {
           if (row.attempt >= row.max_attempts) {
             const ending = gaveUpAfterAttempts(row.id, this.events.nextSeq(row.id), row.attempt);
@@ -220,13 +220,13 @@ export class SqliteRuns implements RunStore {
             requeued += 1;
           }
         }
-        return { requeued, failed: ended.length };
+        return { requeued, ended };
       },
       { durable: true },
     );
     for (const runId of ended) this.wakes.eventsCommitted(runId);
-    if (summary.requeued > 0) this.queueGrew(summary.requeued);
-    return summary;
+    if (requeued > 0) this.queueGrew(requeued);
+    return { requeued, failed: ended.length };
   }
 
   get(runId: string): Promise<RunRecord | undefined> {
