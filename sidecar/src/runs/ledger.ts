@@ -117,22 +117,24 @@ export class IdempotencyLedger {
     const answer = new Promise<KeyedAnswer>((resolve, reject) => (settle = { resolve, reject }));
     answer.catch(() => undefined); // joiners see the rejection; nobody else must
     this.inflight.set(id, { bodyHash, answer });
+    let result: Outcome;
     try {
-      const result = await this.claimAndRun({ scope, key, bodyHash, deadline }, execute);
-      settle.resolve(result.answer);
-      return result;
+      result = await this.claimAndRun({ scope, key, bodyHash, deadline }, execute);
     } catch (error) {
+      this.inflight.delete(id);
       settle.reject(error);
       throw error;
-    } finally {
-      this.inflight.delete(id);
     }
+    settle.resolve(result.answer);
+    // The answer goes out now; calls with this key keep joining it here until it is kept.
+    void result.kept.finally(() => this.inflight.delete(id));
+    return { answer: result.answer, replayed: result.replayed };
   }
 
   private async claimAndRun(
     { scope, key, bodyHash, deadline }: { scope: string; key: string; bodyHash: string; deadline: number },
     execute: (ticket: KeyTicket) => Promise<KeyedAnswer>,
-  ): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
+  ): Promise<Outcome> {
     let pause = this.options.pollMs ?? 25;
     for (;;) {
       const now = this.now();
@@ -142,7 +144,7 @@ export class IdempotencyLedger {
       if (decision === 'conflict') throw keyReused(key);
       if (decision === 'stored' && claim.state === 'held' && claim.answer) {
         const stored = claim.answer;
-        return { answer: { status: stored.status, body: stored.body ?? '', contentType: contentTypeOf(stored.status), runId: stored.runId, keep: true }, replayed: true };
+        return { answer: { status: stored.status, body: stored.body ?? '', contentType: contentTypeOf(stored.status), runId: stored.runId, keep: true }, replayed: true, kept: DONE };
       }
       if (decision === 'fresh') return this.run(ticket, execute);
       if (now + pause > deadline) {
@@ -153,7 +155,7 @@ export class IdempotencyLedger {
     }
   }
 
-  private async run(ticket: KeyTicket, execute: (ticket: KeyTicket) => Promise<KeyedAnswer>): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
+  private async run(ticket: KeyTicket, execute: (ticket: KeyTicket) => Promise<KeyedAnswer>): Promise<Outcome> {
     let answer: KeyedAnswer;
     try {
       answer = await execute(ticket);
@@ -161,15 +163,24 @@ export class IdempotencyLedger {
       await this.keys.release(ticket).catch(() => undefined);
       throw error;
     }
-    if (answer.keep && !answer.storedByOperation) {
-      // An answer that cannot be kept is still this call's answer; a retry would run again.
-      await this.keys.complete(ticket, { status: answer.status, body: answer.body, runId: answer.runId }).catch(() => this.keys.release(ticket).catch(() => undefined));
-    } else {
-      await this.keys.release(ticket);
-    }
-    return { answer, replayed: answer.replayed === true };
+    // Keeping the answer is not waited for: an answer that cannot be kept is still
+    // this call's answer (a later retry would run again, as after a lost answer).
+    const kept =
+      answer.keep && !answer.storedByOperation
+        ? this.keys.complete(ticket, { status: answer.status, body: answer.body, runId: answer.runId }).catch(() => this.keys.release(ticket))
+        : this.keys.release(ticket);
+    return { answer, replayed: answer.replayed === true, kept: kept.catch(() => undefined) };
   }
 }
+
+interface Outcome {
+  answer: KeyedAnswer;
+  replayed: boolean;
+  /** Settles once the key holds the answer (or was released). */
+  kept: Promise<void>;
+}
+
+const DONE: Promise<void> = Promise.resolve();
 
 export function keyReused(key: string): SidecarError {
   return new SidecarError('idempotency_key_reused', `Idempotency-Key "${key}" was used with a different request body`);
