@@ -98,16 +98,22 @@ export async function packedProject(): Promise<PackedProject> {
 }
 
 /** Takes the lock (true), or waits for whoever holds it to finish the same entry (false). */
-async function acquire(lock: string, root: string): Promise<boolean> {
+export async function acquire(lock: string, root: string): Promise<boolean> {
   for (;;) {
     try {
       mkdirSync(lock);
-      return true;
     } catch {
       if (existsSync(join(root, '.complete'))) return false;
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
     }
+    // The holder may have finished between our failed attempt and this one: building
+    // again would replace the directory under the tests already using it.
+    if (!existsSync(join(root, '.complete'))) return true;
+    rmSync(lock, { recursive: true, force: true });
+    return false;
   }
 }
 
