@@ -5,6 +5,7 @@
  * hot path; `flushLogs` runs before the process exits.
  */
 import pino, { type Logger } from 'pino';
+import { openLogDestination } from './log-destination.js';
 
 export const REDACT_PATHS = [
   'token',
@@ -29,7 +30,7 @@ export interface LoggerOptions {
 const accessLoggers = new WeakMap<Logger, Logger>();
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = pino.destination({ dest: options.fd ?? 1, sync: false, minLength: 0 });
+  const destination = openLogDestination(options.fd ?? 1);
   const common = {
     level: options.level,
     base: { pid: process.pid },

@@ -5,6 +5,7 @@
  * graceful drain on SIGTERM/SIGINT. Everything here is wiring; behaviour lives
  * in the modules it wires.
  */
+import { constants } from 'node:os';
 import { CONFIG_USAGE, dataDirOf, loadConfig, redactConfig } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
@@ -86,9 +87,10 @@ async function main(argv: string[]): Promise<void> {
   let stopping = false;
   const drain = async (signal: NodeJS.Signals) => {
     if (stopping) {
+      // As a shell reports death by that signal: 130 for SIGINT, 143 for SIGTERM.
       log.warn({ signal }, 'second signal: exiting now');
       flushLogs(log);
-      process.exit(1);
+      process.exit(128 + (constants.signals[signal] ?? 0));
     }
     stopping = true;
     lifecycle.startDrain();
