@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from './agent/define-agent.js';
+import { AgentError } from './agent/agent-error.js';
 import { invokeInProcess } from './testing/index.js';
 import { buildTestSidecar as createTestSidecar } from './testing/build-test-sidecar.js';
 
@@ -33,8 +34,16 @@ describe('createApp', () => {
     const response = await invokeInProcess(createTestSidecar(throwing), { text: 'abc' });
     expect(response.status).toBe(500);
     const text = await response.text();
-    expect(JSON.parse(text)).toMatchObject({ code: 'agent_error', detail: 'agent "upper" failed: boom' });
+    expect(JSON.parse(text)).toMatchObject({ code: 'agent_error', detail: 'agent "upper" failed; its log has the error under this run id' });
+    expect(text).not.toContain('boom');
     expect(text).not.toContain('at ');
+  });
+
+  it("answers an AgentError's own message, the agent's public one", async () => {
+    const refusing = defineAgent({ ...upper, run: () => { throw new AgentError('the text must be in English'); } });
+    const response = await invokeInProcess(createTestSidecar(refusing), { text: 'abc' });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ code: 'agent_error', detail: 'the text must be in English', retryable: false });
   });
 
   it('answers at the deadline even when the agent ignores its signal, and keeps the slot until the agent settles', async () => {

@@ -17,4 +17,5 @@ export { lastUserText, type ChatTurn } from './agent/chat-turns.js';
 export type { LlmClient, ChatMessage, ChatRequest, ChatResult } from './llm/llm-client.js';
 export type { SessionMemory } from './session/session-memory.js';
 export { SidecarError } from './errors.js';
+export { AgentError } from './agent/agent-error.js';
 export { loadConfig, type SidecarConfig } from './config.js';

@@ -6,6 +6,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { openLogDestination } from './log-destination.js';
+import { redactSecretsDeep } from './secret-text.js';
 
 export const REDACT_PATHS = [
   'token',
@@ -19,7 +20,16 @@ export const REDACT_PATHS = [
   '*.authorization',
   '*.apiKey',
   '*.api_key',
+  'password',
+  '*.password',
+  '*.secret',
 ];
+
+/**
+ * An error's message and stack are text an agent or a library wrote: they
+ * get the secret rules as text (`password=…`, `Bearer …`, `api_key=…`).
+ */
+const serializeError = (error: Error) => redactSecretsDeep(pino.stdSerializers.err(error));
 
 export interface LoggerOptions {
   level: string;
@@ -37,7 +47,7 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+  const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }, destination);
   accessLoggers.set(log, pino(common, destination));
   return log;
 }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
+import { isAgentError } from '../agent/agent-error.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
 import type { AgentContext } from '../agent/agent-context.js';
 import type { ChatTurn } from '../agent/chat-turns.js';
@@ -218,8 +219,10 @@ export class RunExecutor {
     if (isSidecarError(error)) return error;
     // An agent that rethrows the abort (or a library's AbortError) stopped because of the signal.
     if (abort.aborted) return abortReason(abort);
-    const message = error instanceof Error ? error.message : String(error);
-    return new SidecarError('agent_error', `agent "${this.deps.agent.name}" failed: ${message}`, { cause: error });
+    // Only an AgentError's text is meant for the caller; any other exception
+    // text stays in the (redacted) log line of the run.
+    if (isAgentError(error)) return new SidecarError('agent_error', error.message, { cause: error });
+    return new SidecarError('agent_error', `agent "${this.deps.agent.name}" failed; its log has the error under this run id`, { cause: error });
   }
 
   private account(status: string, kind: RunRequest['kind'], runMs: number, usage?: Usage): void {

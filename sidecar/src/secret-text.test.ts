@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { redactSecretText, redactSecretsDeep } from './secret-text.js';
+
+describe('redactSecretText', () => {
+  it.each([
+    ['connect failed: password=hunter2hunter2', 'connect failed: password=[redacted]'],
+    ['PASSWORD: "hunter2" rejected', 'PASSWORD: "[redacted]" rejected'],
+    ['GET /x?api_key=sk-live-123&page=2', 'GET /x?api_key=[redacted]&page=2'],
+    ['apiKey=abc, next', 'apiKey=[redacted], next'],
+    ['{"access_token":"eyJabc.def"}', '{"access_token":"[redacted]"}'],
+    ['Authorization: Bearer sk-abc.def', 'Authorization: [redacted]'],
+    ['sent Bearer sk-abc.def== upstream', 'sent Bearer [redacted] upstream'],
+    ['db postgres://app:s3cret@db:5432/app down', 'db postgres://app:[redacted]@db:5432/app down'],
+    ['client_secret=xyz', 'client_secret=[redacted]'],
+  ])('%s', (text, expected) => {
+    expect(redactSecretText(text)).toBe(expected);
+  });
+
+  it('leaves text without secrets as it is', () => {
+    const text = 'agent "echo" failed: Cannot read properties of undefined (reading \'x\')';
+    expect(redactSecretText(text)).toBe(text);
+  });
+
+  it('redacts every string of a serialized error, causes included', () => {
+    const serialized = { type: 'Error', message: 'password=a1', stack: 'Error: password=a1\n    at x', cause: { message: 'Bearer tok' } };
+    expect(redactSecretsDeep(serialized)).toEqual({ type: 'Error', message: 'password=[redacted]', stack: 'Error: password=[redacted]\n    at x', cause: { message: 'Bearer [redacted]' } });
+  });
+});
