@@ -27,8 +27,8 @@ export const CONFIG_OPTIONS = {
   socket: { env: 'SQUIRE_SOCKET', description: 'Unix socket path instead of TCP (mode 0600)' },
   'health-port': { env: 'SQUIRE_HEALTH_PORT', description: 'Extra port that serves only /healthz and /readyz, for kubelet probes' },
   'health-host': { env: 'SQUIRE_HEALTH_HOST', description: 'Address of the health port' },
-  token: { env: 'SQUIRE_TOKEN', description: 'Bearer token required on every route but /healthz and /readyz' },
-  'token-file': { env: 'SQUIRE_TOKEN_FILE', description: 'File holding the token (e.g. a mounted secret)' },
+  token: { env: 'SQUIRE_TOKEN', description: 'Bearer token (at least 16 characters) required on every route but /healthz and /readyz' },
+  'token-file': { env: 'SQUIRE_TOKEN_FILE', description: 'File holding the token (e.g. a mounted secret; surrounding whitespace is trimmed)' },
   'allowed-hosts': { env: 'SQUIRE_ALLOWED_HOSTS', description: 'Comma-separated extra Host header names accepted on a loopback bind' },
   console: { env: 'SQUIRE_CONSOLE', description: 'Browser console at /console: on or off; needs the token to load unless bound to loopback or a unix socket' },
   slots: { env: 'SQUIRE_SLOTS', description: 'Runs at once' },
@@ -206,8 +206,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const key = issue.path.length > 0 ? describeKey(String(issue.path[0])) : 'config';
-      problems.push(`${key}: ${issue.message}`);
+      const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
+      // A token read from a file is that file's problem: name the flag the user set.
+      if (field === 'token' && tokenFile !== undefined) problems.push(`--token-file (SQUIRE_TOKEN_FILE): the token in ${tokenFile} ${issue.message}`);
+      else problems.push(`${field === undefined ? 'config' : describeKey(field)}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !result.success) return { ok: false, problems };

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { sleep } from '@squire/client/internal';
@@ -66,6 +67,12 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
       return;
     }
     socket.end(clientErrorResponse(error.code));
+  });
+
+  // Node closes a CONNECT's connection without a word unless someone answers it.
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawProblem(405, 'Method Not Allowed', 'method_not_allowed', 'CONNECT is not supported: the sidecar is not a proxy', { Allow: 'GET, POST, DELETE' }));
   });
 
   if (options.socket) {
@@ -138,6 +145,12 @@ function clientErrorResponse(code: string | undefined): string {
       : code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'invalid_request', 'the request was not received in time']
         : [400, 'Bad Request', 'invalid_request', 'the request could not be parsed as HTTP/1.1'];
-  const body = JSON.stringify({ type: 'about:blank', status, title: reason, detail, code: problemCode, retryable: false });
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return rawProblem(status, reason, problemCode, detail);
+}
+
+/** A whole HTTP/1.1 problem+json response, for sockets Hono never sees. */
+function rawProblem(status: number, reason: string, code: string, detail: string, headers: Record<string, string> = {}): string {
+  const body = JSON.stringify({ type: 'about:blank', status, title: reason, detail, code, retryable: false });
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`;
 }

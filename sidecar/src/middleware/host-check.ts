@@ -2,11 +2,13 @@
  * @module
  * DNS-rebinding guard: a page in a browser can resolve any name to 127.0.0.1,
  * but it cannot forge the Host header. On a loopback bind only loopback names
- * (and `--allowed-hosts`) are accepted.
+ * (and `--allowed-hosts`) are accepted, except on the probes `/healthz`
+ * and `/readyz`, which answer any Host.
  */
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import { requestHeader } from './request-header.js';
+import { PROBE_PATHS, rawPath } from './auth.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -21,6 +23,9 @@ export function hostCheck(allowedHosts: readonly string[]): (c: Context) => void
     if (host === undefined || host === lastAccepted) return;
     const name = host.toLowerCase().replace(/:\d+$/, '');
     if (!allowed.has(name)) {
+      // Kubernetes probes send the pod IP as Host, and the probes tell a
+      // rebinding page nothing; exactly these paths, as for the token.
+      if (PROBE_PATHS.has(rawPath(c.req.url))) return;
       throw new SidecarError('forbidden_host', `Host "${host}" is not allowed; add it to --allowed-hosts if it is yours`);
     }
     lastAccepted = host;
