@@ -10,7 +10,7 @@
  */
 import type { Context, Handler } from 'hono';
 import type { SSEStreamingApi } from 'hono/streaming';
-import { HEADERS, isErrorCode, type RunEvent, type Usage } from '@squire/client/contract';
+import { ERROR_CODES, HEADERS, isErrorCode, type RunEvent, type Usage } from '@squire/client/contract';
 import type { SidecarEnv } from '../../app-env.js';
 import { SidecarError, isSidecarError } from '../../errors.js';
 import { requestHeader, setResponseHeader } from '../../middleware/request-header.js';
@@ -22,7 +22,7 @@ import { validateIdempotencyKey } from '../../runs/ledger.js';
 import { chatRun } from '../chat-input.js';
 import type { ProtocolDeps } from '../protocol.js';
 import { parseChatCompletion } from './chat-request.js';
-import { openAiErrorBody } from './openai-errors.js';
+import { openAiErrorBody, shouldRetryHeader, type OpenAiErrorBody } from './openai-errors.js';
 
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -46,7 +46,7 @@ export function chatCompletionsHandler(deps: ProtocolDeps): Handler<SidecarEnv> 
     }
     const key = requestHeader(c, HEADERS.idempotencyKey);
     if (key !== undefined) {
-      return keyedInvoke(
+      const answer = await keyedInvoke(
         c,
         deps.idempotency,
         validateIdempotencyKey(key),
@@ -68,6 +68,12 @@ export function chatCompletionsHandler(deps: ProtocolDeps): Handler<SidecarEnv> 
         },
         'openai-chat',
       );
+      if (answer.status >= 400) {
+        // The ledger keeps no headers, and a failure answered to a joining caller is another's: read its code back.
+        const { code } = ((await answer.clone().json()) as OpenAiErrorBody).error;
+        for (const [name, value] of Object.entries(shouldRetryHeader(code, !isErrorCode(code) || ERROR_CODES[code].retryable))) answer.headers.set(name, value);
+      }
+      return answer;
     }
     setResponseHeader(c, HEADERS.runId, request.runId);
     const done = lifecycle.track();

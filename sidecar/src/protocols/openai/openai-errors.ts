@@ -4,7 +4,8 @@
  * which the `openai` SDKs turn into their typed errors (`AuthenticationError`,
  * `RateLimitError`, `NotFoundError`…). `code` is the sidecar's stable code,
  * so a caller can still tell `deadline_exceeded` from `agent_error`;
- * `Retry-After` is kept.
+ * `Retry-After` is kept, and `x-should-retry: false` stops the client's
+ * own retries where they cannot help.
  */
 import type { SidecarError } from '../../errors.js';
 
@@ -26,8 +27,22 @@ export function openAiErrorBody(error: SidecarError, param: string | null = null
   return { error: { message: `${error.message}${issues}`, type: errorType(error.status), param, code: error.code } };
 }
 
+/**
+ * Codes the sidecar already retried for this call (a failing or
+ * rate-limiting model) or that no retry can fix (`retryable: false`).
+ * The official `openai` clients retry every 408, 409, 429 and 5xx unless
+ * `x-should-retry: false` says otherwise; without it, their 2 retries times
+ * the sidecar's model retries would multiply the requests to the model.
+ */
+const SIDECAR_RETRIED: ReadonlySet<string> = new Set(['upstream_error', 'rate_limited']);
+
+/** `x-should-retry: false` for an answer no client should repeat; nothing otherwise (the client's own rules apply). */
+export function shouldRetryHeader(code: string, retryable: boolean): Record<string, string> {
+  return !retryable || SIDECAR_RETRIED.has(code) ? { 'x-should-retry': 'false' } : {};
+}
+
 export function openAiErrorResponse(error: SidecarError, headers: Record<string, string> = {}): Response {
-  const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  const all: Record<string, string> = { 'content-type': 'application/json', ...shouldRetryHeader(error.code, error.retryable), ...headers };
   if (error.retryAfter !== undefined) all['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   if (error.status === 401) all['www-authenticate'] = 'Bearer';
   return new Response(JSON.stringify(openAiErrorBody(error)), { status: error.status, headers: all });
