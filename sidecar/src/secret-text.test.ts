@@ -12,6 +12,7 @@ describe('redactSecretText', () => {
     ['sent Bearer sk-abc.def== upstream', 'sent Bearer [redacted] upstream'],
     ['db postgres://app:s3cret@db:5432/app down', 'db postgres://app:[redacted]@db:5432/app down'],
     ['client_secret=xyz', 'client_secret=[redacted]'],
+    ['retry with token=abc; password: p@ss and api-key="k1"', 'retry with token=[redacted]; password: [redacted] and api-key="[redacted]"'],
   ])('%s', (text, expected) => {
     expect(redactSecretText(text)).toBe(expected);
   });
@@ -24,5 +25,15 @@ describe('redactSecretText', () => {
   it('redacts every string of a serialized error, causes included', () => {
     const serialized = { type: 'Error', message: 'password=a1', stack: 'Error: password=a1\n    at x', cause: { message: 'Bearer tok' } };
     expect(redactSecretsDeep(serialized)).toEqual({ type: 'Error', message: 'password=[redacted]', stack: 'Error: password=[redacted]\n    at x', cause: { message: 'Bearer [redacted]' } });
+  });
+});
+
+describe('redactSecretText on hostile input', () => {
+  // Patterns that backtracked quadratically would take hours here, past the test's timeout.
+  it('handles long unbroken, dotted and key-like words', () => {
+    for (const text of ['a'.repeat(500_000), 'a.'.repeat(250_000), `${'x'.repeat(250_000)}token`, 'a:'.repeat(250_000)]) {
+      expect(redactSecretText(text)).toBe(text);
+    }
+    expect(redactSecretText(`token=${'t'.repeat(500_000)}`)).toBe('token=[redacted]');
   });
 });

@@ -11,16 +11,42 @@ export const SECRET_NAMES = ['token', 'apiKey', 'api_key', 'api-key', 'authoriza
 
 export const REDACTED = '[redacted]';
 
-const names = [...new Set(SECRET_NAMES.map((name) => name.replace(/[-_]/g, '')))].sort((a, b) => b.length - a.length);
-// `name=value`, `name: value`, `"name":"value"`, with `_`/`-` anywhere in the name
-// (`api_key`, `API-KEY`, `access_token`); the value runs to a space, quote, `&`, `,` or `;`.
-const ASSIGNMENT = new RegExp(`([\\w-]*(?:${names.map((name) => name.split('').join('[-_]?')).join('|')})[\\w-]*["']?\\s*[:=]\\s*["']?)(?:(?:Bearer|Basic)\\s+)?[^\\s"'&,;]+`, 'gi');
-const CREDENTIAL = /\b(Bearer|Basic)\s+[\w\-.~+/]+=*/gi;
+const NAMES = [...new Set(SECRET_NAMES.map((name) => name.toLowerCase().replace(/[-_]/g, '')))];
+const isSecretName = (key: string) => {
+  const bare = key.toLowerCase().replace(/[-_]/g, '');
+  return NAMES.some((name) => bare.includes(name));
+};
+
+// No input (a 1 MB base64 blob in a message) makes these patterns backtrack
+// more than linearly: what can repeat before a choice is bounded, and each
+// value is one greedy character class with nothing after it to retry.
+// `name=value`, `name: value`, `"name":"value"`, where the name holds a secret
+// name with `_`/`-` anywhere (`api_key`, `API-KEY`, `access_token`); the value
+// runs to a space, quote, `&`, `,` or `;`.
+const KEY = /\b([A-Za-z][\w-]{0,63})(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)/g;
+const VALUE = /(?:(?:Bearer|Basic)[ \t]{1,8})?[^\s"'&,;]+/y;
+const CREDENTIAL = /\b(Bearer|Basic)[ \t]{1,8}[\w\-.~+/]+=*/gi;
 // userinfo in a URL: scheme://user:password@host
-const URL_PASSWORD = /(\b[a-z][\w+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
+const URL_PASSWORD = /(\b[a-z][\w+.-]{0,31}:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
 
 export function redactSecretText(text: string): string {
-  return text.replace(ASSIGNMENT, `$1${REDACTED}`).replace(CREDENTIAL, `$1 ${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  return redactAssignments(text).replace(CREDENTIAL, `$1 ${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+}
+
+function redactAssignments(text: string): string {
+  let redacted = '';
+  let copied = 0;
+  KEY.lastIndex = 0;
+  for (let key = KEY.exec(text); key !== null; key = KEY.exec(text)) {
+    // A key that is no secret consumes only itself and its separator, so the
+    // scan goes on inside its value (`failed: password=…`).
+    if (!isSecretName(key[1]!)) continue;
+    VALUE.lastIndex = KEY.lastIndex;
+    if (VALUE.exec(text) === null) continue;
+    redacted += `${text.slice(copied, KEY.lastIndex)}${REDACTED}`;
+    copied = KEY.lastIndex = VALUE.lastIndex;
+  }
+  return redacted + text.slice(copied);
 }
 
 /** Redacts every string inside a serialized value (an error with its causes), returning a copy. */

@@ -69,7 +69,7 @@ describe('the openai client sends each failing call once', () => {
     const error = await failure(client.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }] }));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error?.error as { code?: string } | undefined)?.code).toBe('rate_limited');
-    expect(error?.headers.get('retry-after')).toBe('3600');
+    expect(error?.headers?.get('retry-after')).toBe('3600');
     expect(sent.requests).toBe(1);
   });
 
@@ -81,7 +81,7 @@ describe('the openai client sends each failing call once', () => {
     const error = await failure(client.chat.completions.create({ model: 'throwing', messages: [{ role: 'user', content: 'leak' }] }));
     expect(error?.status).toBe(500);
     expect((error?.error as { code?: string } | undefined)?.code).toBe('agent_error');
-    expect(error?.headers.get('x-should-retry')).toBe('false');
+    expect(error?.headers?.get('x-should-retry')).toBe('false');
     expect(sent.requests).toBe(1);
   });
 });
