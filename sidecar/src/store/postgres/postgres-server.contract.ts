@@ -21,8 +21,8 @@ export interface PostgresServer {
   url(database?: string): string;
   /** A new, empty database; returns its URL. */
   createDatabase(): Promise<string>;
-  /** Runs one statement as the superuser on the `postgres` database. */
-  admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+  /** Runs one statement as the superuser, on `database` (`postgres` unless given). */
+  admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult<T>>;
   /** Stops the server (fast shutdown: connections are cut), keeping its files. */
   stop(): Promise<void>;
   /** Starts it again on the same port and files. */
@@ -55,8 +55,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   await server.start();
   let running = true;
   const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(TEST_PASSWORD)}@127.0.0.1:${port}/${database}`;
-  const admin = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url() });
+  const admin = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres') => {
+    const client = new pg.Client({ connectionString: url(database) });
     await client.connect();
     try {
       return await client.query<T>(sql, params);
