@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSchema } from '@squire/client/contract';
 import { startOpenAiTestServer, type OpenAiTestServer } from '@squire/sidecar/testing';
-import { REPO_ROOT, startSidecar, stopAllSidecars } from '../helpers/spawn-sidecar.js';
+import { REPO_ROOT, agentPath, runSidecarOnce, startSidecar, stopAllSidecars } from '../helpers/spawn-sidecar.js';
 import { http } from '../helpers/http.js';
 import { storedRunEvents } from '../helpers/run-events.js';
 import { TEST_PASSWORD, startPostgresServer, type PostgresServer } from '../helpers/postgres.js';
@@ -93,5 +93,20 @@ describe('replicas on one PostgreSQL store', () => {
     const logs = a.logs() + b.logs();
     expect(logs).toContain('"store":"postgres://postgres:***@127.0.0.1');
     expect(logs).not.toContain(TEST_PASSWORD);
+  });
+
+  it('refuses to start on an unreachable database or on another agent’s, exit 2, naming the database without its password', async () => {
+    const unreachable = await runSidecarOnce(['--agent', COUNTING, '--port', '0', '--store', 'postgres://squire:hunter2-secret@127.0.0.1:1/squire']);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain('--store (SQUIRE_STORE_URL): cannot open the database postgres://squire:***@127.0.0.1:1/squire');
+    expect(unreachable.stderr + unreachable.stdout).not.toContain('hunter2-secret');
+
+    const store = await server.createDatabase();
+    const owner = await startSidecar({ agent: COUNTING, env: { SQUIRE_STORE_URL: store } });
+    await owner.stop();
+    const other = await runSidecarOnce(['--agent', agentPath('echo'), '--port', '0', '--store', store]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('holds the state of agent "counting" (version 1.0.0), not of "echo"');
+    expect(other.stderr).not.toContain(TEST_PASSWORD);
   });
 });
