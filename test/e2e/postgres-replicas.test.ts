@@ -37,7 +37,7 @@ function executions(file: string): Map<string, number> {
 }
 
 function replica(store: string, env: Record<string, string>): Promise<RunningSidecar> {
-  return startSidecar({ agent: COUNTING, env: { ...env, SQUIRE_STORE_URL: store }, args: ['--slots', '4', '--lease-ms', '2000', '--grace-ms', '20000'] });
+  return startSidecar({ agent: COUNTING, env: { ...env, SQUIRE_STORE_URL: store }, args: ['--slots', '4', '--lease-ms', '4000', '--grace-ms', '20000'] });
 }
 
 async function submitKeyed(sidecar: RunningSidecar, key: string, input: unknown): Promise<string> {
@@ -110,6 +110,10 @@ describe('three replicas on one PostgreSQL', () => {
       `replicas: ${RUNS} keyed runs (each key sent to two replicas), kill -9 of one with ${cutOff.size} running, SIGTERM of another, one replacement: ` +
         `${lost.length} lost, ${terminals - RUNS} outputs recorded twice, ${twice.length} re-executed (all of them running on the killed replica: ${outsideKilled.length === 0})`,
     );
+    if (outsideKilled.length > 0) {
+      const lines = readFileSync(log, 'utf8').split('\n').filter((line) => outsideKilled.some((id) => line.startsWith(id)));
+      console.log(`re-executed outside the killed replica (pids: killed ${doomed.pid}, stopped ${rolled.pid}):\n${lines.join('\n')}\n${[doomed, rolled, survivor, replacement].map((r) => r.logs().split('\n').filter((l) => outsideKilled.some((id) => l.includes(id)) || l.includes('lost')).join('\n')).join('\n---\n')}`);
+    }
     expect(lost).toEqual([]);
     expect(terminals).toBe(RUNS);
     expect(outsideKilled).toEqual([]);

@@ -40,7 +40,7 @@ const types = {
 
 export interface DatabaseOptions {
   connectionString: string;
-  /** Most connections this store opens for calls. */
+  /** Most connections this store opens (one of them kept for lease renewals). */
   max: number;
   /** How long a call waits for a connection before it answers `store_unavailable`. */
   connectionTimeoutMs: number;
@@ -52,13 +52,14 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
 
 export class Database {
   readonly pool: pg.Pool;
+  /** One connection of its own for lease renewals, so a heartbeat never waits behind a queue of requests for the pool. */
+  private readonly heartbeatPool: pg.Pool;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(readonly options: DatabaseOptions) {
-    this.pool = new pg.Pool({
+    const poolConfig = {
       connectionString: options.connectionString,
-      max: options.max,
       connectionTimeoutMillis: options.connectionTimeoutMs,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
@@ -66,11 +67,20 @@ export class Database {
       query_timeout: options.statementTimeoutMs + 1000,
       application_name: 'squire-sidecar',
       types,
-    });
-    // An idle connection cut by the server: the pool drops it; the next call opens another.
-    this.pool.on('error', () => undefined);
-    // A connection cut while in use fails its call; the event must not end the process.
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    };
+    this.pool = new pg.Pool({ ...poolConfig, max: options.max - 1 });
+    this.heartbeatPool = new pg.Pool({ ...poolConfig, max: 1 });
+    for (const pool of [this.pool, this.heartbeatPool]) {
+      // An idle connection cut by the server: the pool drops it; the next call opens another.
+      pool.on('error', () => undefined);
+      // A connection cut while in use fails its call; the event must not end the process.
+      pool.on('connect', (client) => client.on('error', () => undefined));
+    }
+  }
+
+  /** One statement on the heartbeat's own connection. */
+  async heartbeat<T extends pg.QueryResultRow>(action: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+    return this.track(action, () => this.heartbeatPool.query<T>(sql, params));
   }
 
   /** One statement, its own transaction. */
@@ -117,7 +127,7 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.heartbeatPool.end()]);
   }
 
   /** A connection from the pool; any failure to get one (refused, timed out, not accepting connections) is the store being unavailable. */

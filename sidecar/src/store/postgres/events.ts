@@ -2,13 +2,13 @@
  * @module
  * Run events in PostgreSQL (`squire_run_events`). An append is one
  * statement: it locks the run's row while its lease holds (so a reclaim or
- * a finish of another attempt waits for it, and it waits for them), inserts
- * the events and notifies followers on every replica when it commits.
+ * a finish of another attempt waits for it, and it waits for them) and
+ * inserts the events; followers on every replica are notified after the commit.
  */
 import type { Lease, RunEventStore, StoredEvent } from '../store.js';
 import type { RunEventType } from '@squire/client/contract';
 import type { Database } from './database.js';
-import { EVENTS_CHANNEL, type Notifier } from './notifier.js';
+import type { Notifier } from './notifier.js';
 
 export class PostgresRunEvents implements RunEventStore {
   constructor(
@@ -25,11 +25,11 @@ export class PostgresRunEvents implements RunEventStore {
        inserted AS (
          INSERT INTO squire_run_events (run_id, seq, type, data)
          SELECT held.id, e.seq, e.type, e.data FROM held, unnest($4::int[], $5::text[], $6::text[]) AS e(seq, type, data) RETURNING run_id)
-       SELECT (SELECT COUNT(*)::int FROM inserted) AS appended, (SELECT pg_notify('${EVENTS_CHANNEL}', $7 || id) FROM held) AS notified`,
-      [lease.runId, lease.owner, lease.attempt, events.map((event) => event.seq), events.map((event) => event.type), events.map((event) => event.data), this.notifier.payload()],
+       SELECT COUNT(*)::int AS appended FROM inserted`,
+      [lease.runId, lease.owner, lease.attempt, events.map((event) => event.seq), events.map((event) => event.type), events.map((event) => event.data)],
     );
     const written = rows[0]!.appended > 0;
-    if (written) this.notifier.local.eventsCommitted(lease.runId);
+    if (written) this.notifier.eventsCommitted(lease.runId);
     return written;
   }
 

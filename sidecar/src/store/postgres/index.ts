@@ -46,7 +46,7 @@ export class PostgresStore implements Store {
     readonly database: Database,
     url: string,
   ) {
-    this.notifier = new Notifier(url, this.owner);
+    this.notifier = new Notifier(url, this.owner, database);
     this.runs = new PostgresRuns(database, this.notifier, this.owner);
     this.events = new PostgresRunEvents(database, this.notifier);
     this.keys = new PostgresKeys(database, this.owner);
@@ -60,6 +60,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        await this.runs.settled();
         await this.database.close();
       } finally {
         await this.notifier.close();

@@ -1,13 +1,11 @@
 /**
  * @module
  * Rows of `squire_runs` as the store's records, and the SQL that several
- * PostgreSQL store modules share (the lease guard, event inserts with their
- * NOTIFY).
+ * PostgreSQL store modules share (event inserts, next sequence numbers).
  */
 import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
 import type { StoredEvent } from '../store.js';
 import type { Queryable } from './database.js';
-import { EVENTS_CHANNEL } from './notifier.js';
 
 export interface RunRow {
   id: string;
@@ -29,17 +27,15 @@ export const RECORD_COLUMNS = 'id, status, input, output, error, usage, session_
 
 export const FINISHED = "('succeeded','failed','cancelled','timed_out')";
 
-/** Inserts events of several runs (in one statement) and notifies their followers on commit. */
-export async function insertEvents(client: Queryable, rows: ReadonlyArray<{ runId: string; event: StoredEvent }>, notice: string): Promise<void> {
+/** Inserts events of several runs in one statement (the caller notifies their followers after the commit). */
+export async function insertEvents(client: Queryable, rows: ReadonlyArray<{ runId: string; event: StoredEvent }>): Promise<void> {
   if (rows.length === 0) return;
-  await client.query(
-    `WITH inserted AS (
-       INSERT INTO squire_run_events (run_id, seq, type, data)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
-       RETURNING run_id)
-     SELECT pg_notify('${EVENTS_CHANNEL}', $5 || string_agg(DISTINCT run_id, ',')) FROM inserted`,
-    [rows.map((row) => row.runId), rows.map((row) => row.event.seq), rows.map((row) => row.event.type), rows.map((row) => row.event.data), notice],
-  );
+  await client.query('INSERT INTO squire_run_events (run_id, seq, type, data) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])', [
+    rows.map((row) => row.runId),
+    rows.map((row) => row.event.seq),
+    rows.map((row) => row.event.type),
+    rows.map((row) => row.event.data),
+  ]);
 }
 
 /** The next `seq` of each run, read inside the caller's transaction (the runs are locked by it). */

@@ -7,13 +7,15 @@
  * transaction. Every later write for a running run is guarded by its lease
  * (owner and attempt). Runs whose lease expired — their replica died — go
  * back to the queue on any replica's heartbeat, the attempt counted.
+ * Other replicas are notified after each commit, never inside it (see
+ * `notifier.ts`).
  */
 import type { RunRecord } from '@squire/client/contract';
 import { cancelledBeforeStart, gaveUpAfterAttempts, startedEvent } from '../store-events.js';
 import type { CancelOutcome, ClaimedRun, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
 import type { Database } from './database.js';
 import type { Notifier } from './notifier.js';
-import { EVENTS_CHANNEL, QUEUE_CHANNEL } from './notifier.js';
+import { SubmitBatch } from './submit-batch.js';
 import { FINISHED, RECORD_COLUMNS, insertEvents, nextSeqs, toRecord, type RunRow } from './run-rows.js';
 
 /** How long a count of queued runs is trusted before it is read again (the limit it guards is approximate across replicas anyway). */
@@ -32,20 +34,22 @@ interface ClaimRow {
 
 export class PostgresRuns implements RunStore {
   private queued: { count: number; readAt: number } | undefined;
+  private readonly batch: SubmitBatch;
 
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
     private readonly owner: string,
-  ) {}
+  ) {
+    this.batch = new SubmitBatch(db);
+  }
 
   async submit(run: NewRun, key?: KeyTicket): Promise<SubmitResult> {
-    const params = [run.id, run.input, run.sessionId ?? null, run.metadata, run.maxAttempts, run.timeoutMs, run.createdAt, this.notifier.payload()];
+    const params = [run.id, run.input, run.sessionId ?? null, run.metadata, run.maxAttempts, run.timeoutMs, run.createdAt];
     const insert = `INSERT INTO squire_runs (id, status, input, session_id, metadata, max_attempts, timeout_ms, created_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7)`;
     let result: SubmitResult;
     if (!key) {
-      // One statement, one transaction, one round trip.
-      await this.db.query('submit a run', `WITH run AS (${insert} RETURNING id) SELECT pg_notify('${QUEUE_CHANNEL}', $8) FROM run`, params);
+      await this.batch.submit(run);
       result = { created: true };
     } else {
       result = await this.db.transaction('submit a run', async (client): Promise<SubmitResult> => {
@@ -61,7 +65,7 @@ export class PostgresRuns implements RunStore {
           const { rows } = await client.query<{ run_id: string; body_hash: string }>('SELECT run_id, body_hash FROM squire_idempotency WHERE scope = $1 AND key = $2', [key.scope, key.key]);
           return { created: false, runId: rows[0]!.run_id, bodyHash: rows[0]!.body_hash };
         }
-        await client.query(`WITH run AS (${insert} RETURNING id) SELECT pg_notify('${QUEUE_CHANNEL}', $8) FROM run`, params);
+        await client.query(insert, params);
         return { created: true };
       });
     }
@@ -97,12 +101,11 @@ export class PostgresRuns implements RunStore {
       await insertEvents(
         client,
         runs.map((run) => ({ runId: run.lease.runId, event: run.started })),
-        this.notifier.payload(),
       );
       return runs;
     });
     if (this.queued) this.queued.count = Math.max(0, this.queued.count - claimed.length);
-    for (const run of claimed) this.notifier.local.eventsCommitted(run.lease.runId);
+    for (const run of claimed) this.notifier.eventsCommitted(run.lease.runId);
     return claimed;
   }
 
@@ -115,7 +118,7 @@ export class PostgresRuns implements RunStore {
          WHERE id = $6 AND status = 'running' AND owner = $7 AND attempt = $8 RETURNING id),
        event AS (
          INSERT INTO squire_run_events (run_id, seq, type, data) SELECT id, $9, $10, $11 FROM done RETURNING run_id)
-       SELECT (SELECT COUNT(*)::int FROM event) AS finished, (SELECT pg_notify('${EVENTS_CHANNEL}', $12 || run_id) FROM event) AS notified`,
+       SELECT COUNT(*)::int AS finished FROM event`,
       [
         result.status,
         result.output ?? null,
@@ -128,22 +131,19 @@ export class PostgresRuns implements RunStore {
         terminal.seq,
         terminal.type,
         terminal.data,
-        this.notifier.payload(),
       ],
     );
     const finished = rows[0]!.finished === 1;
-    if (finished) this.notifier.local.eventsCommitted(lease.runId);
+    if (finished) this.notifier.eventsCommitted(lease.runId);
     return finished;
   }
 
   async requeue(lease: Lease): Promise<boolean> {
     const { rowCount } = await this.db.query(
       'put a run back in the queue',
-      `WITH back AS (
-         UPDATE squire_runs SET status = 'queued', attempt = attempt - 1, started_at = NULL, owner = NULL, lease_expires_at = NULL
-         WHERE id = $1 AND status = 'running' AND owner = $2 AND attempt = $3 RETURNING id)
-       SELECT pg_notify('${QUEUE_CHANNEL}', $4) FROM back`,
-      [lease.runId, lease.owner, lease.attempt, this.notifier.payload()],
+      `UPDATE squire_runs SET status = 'queued', attempt = attempt - 1, started_at = NULL, owner = NULL, lease_expires_at = NULL
+       WHERE id = $1 AND status = 'running' AND owner = $2 AND attempt = $3`,
+      [lease.runId, lease.owner, lease.attempt],
     );
     const requeued = rowCount === 1;
     if (requeued) this.queueGrew(1);
@@ -159,7 +159,7 @@ export class PostgresRuns implements RunStore {
       if (status === 'queued') {
         const ending = cancelledBeforeStart(runId, (await nextSeqs(client, [runId])).get(runId)!);
         await client.query("UPDATE squire_runs SET status = 'cancelled', error = $1, finished_at = $2 WHERE id = $3", [JSON.stringify(ending.error), now, runId]);
-        await insertEvents(client, [{ runId, event: ending.event }], this.notifier.payload());
+        await insertEvents(client, [{ runId, event: ending.event }]);
         outcome = 'cancelled';
       } else if (status === 'running') {
         await client.query('UPDATE squire_runs SET cancel_requested = true WHERE id = $1', [runId]);
@@ -170,13 +170,13 @@ export class PostgresRuns implements RunStore {
     });
     if (result?.outcome === 'cancelled') {
       if (this.queued) this.queued.count = Math.max(0, this.queued.count - 1);
-      this.notifier.local.eventsCommitted(runId);
+      this.notifier.eventsCommitted(runId);
     }
     return result;
   }
 
   async renew(runIds: readonly string[], now: number, leaseMs: number): Promise<{ lost: string[]; cancelRequested: string[] }> {
-    const { rows } = await this.db.query<{ id: string; cancel_requested: boolean }>(
+    const { rows } = await this.db.heartbeat<{ id: string; cancel_requested: boolean }>(
       'renew run leases',
       "UPDATE squire_runs SET lease_expires_at = $1 WHERE id = ANY($2::text[]) AND status = 'running' AND owner = $3 RETURNING id, cancel_requested",
       [now + leaseMs, runIds, this.owner],
@@ -195,12 +195,7 @@ export class PostgresRuns implements RunStore {
       const spent = rows.filter((row) => row.attempt >= row.max_attempts);
       const retried = rows.filter((row) => row.attempt < row.max_attempts).map((row) => row.id);
       if (retried.length > 0) {
-        await client.query(
-          `WITH back AS (
-             UPDATE squire_runs SET status = 'queued', started_at = NULL, owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) RETURNING id)
-           SELECT pg_notify('${QUEUE_CHANNEL}', $2) FROM back LIMIT 1`,
-          [retried, this.notifier.payload()],
-        );
+        await client.query("UPDATE squire_runs SET status = 'queued', started_at = NULL, owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[])", [retried]);
       }
       if (spent.length > 0) {
         const seqs = await nextSeqs(
@@ -212,11 +207,11 @@ export class PostgresRuns implements RunStore {
           "UPDATE squire_runs r SET status = 'failed', error = e.error, finished_at = $3, owner = NULL, lease_expires_at = NULL FROM unnest($1::text[], $2::text[]) AS e(id, error) WHERE r.id = e.id",
           [endings.map((ending) => ending.runId), endings.map((ending) => JSON.stringify(ending.error)), now],
         );
-        await insertEvents(client, endings, this.notifier.payload());
+        await insertEvents(client, endings);
       }
       return { requeued: retried.length, ended: spent.map((row) => row.id) };
     });
-    for (const runId of ended) this.notifier.local.eventsCommitted(runId);
+    for (const runId of ended) this.notifier.eventsCommitted(runId);
     if (requeued > 0) this.queueGrew(requeued);
     return { requeued, failed: ended.length };
   }
@@ -266,8 +261,13 @@ export class PostgresRuns implements RunStore {
     return rows[0]!.n;
   }
 
+  /** Commits the submissions already accepted (before the store closes). */
+  settled(): Promise<void> {
+    return this.batch.settled();
+  }
+
   private queueGrew(count: number): void {
     if (this.queued) this.queued.count += count;
-    this.notifier.local.queueChanged();
+    this.notifier.queueChanged();
   }
 }

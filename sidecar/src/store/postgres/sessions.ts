@@ -13,7 +13,7 @@ import type { Session, SessionMessage } from '@squire/client/contract';
 import { KeyedTurns } from '../keyed-turns.js';
 import type { SessionHold, SessionStore, StoredMessage } from '../store.js';
 import { storeFailure, type Database } from './database.js';
-import { SESSIONS_CHANNEL, type Notifier } from './notifier.js';
+import type { Notifier } from './notifier.js';
 
 const RETRY_MS = 250;
 
@@ -45,8 +45,9 @@ export class PostgresSessions implements SessionStore {
         if (released) return;
         released = true;
         try {
-          await held.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0)), pg_notify('${SESSIONS_CHANNEL}', $2)`, [sessionId, this.notifier.payload(sessionId)]);
+          await held.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [sessionId]);
           held.release();
+          this.notifier.sessionReleased();
         } catch (error) {
           // A connection that cannot unlock is closed: the server lets go of its locks.
           held.release(error instanceof Error ? error : new Error(String(error)));
