@@ -14,6 +14,7 @@ import { startOpenAiTestServer } from '@squire/sidecar/testing';
 import OpenAI from 'openai';
 import { HAS_TASKSET, ROOT, rssMiB, sidecarArgs, startServer, stopAll } from './lib/processes.mjs';
 import { endpointPool, rawInvoke, sequentialLatency, summary, throughput } from './lib/measure.mjs';
+import { durableOnPostgres } from './lib/postgres-bench.mjs';
 
 const ROUNDS = Number(process.env.SQUIRE_BENCH_ROUNDS ?? 3);
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -392,6 +393,8 @@ async function durableBench() {
   }
   record('6. durable runs', 'acknowledged background runs/s (fsync per group commit)', 'runs/s', acks, undefined, { label: '≥ 3,000/s', value: 3000 }, 'higher');
   record('6. durable runs', 'restart → 10,000 queued runs resumed and done (0 ms agent, 4 slots)', 's', resumes);
+  // The same figures on the shared store, in the same run.
+  await durableOnPostgres({ rounds: ROUNDS, record });
 }
 
 async function streamingBench() {

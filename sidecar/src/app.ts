@@ -18,6 +18,7 @@ import { hostCheck } from './middleware/host-check.js';
 import { bearerCheck } from './middleware/auth.js';
 import { setResponseHeader } from './middleware/request-header.js';
 import { healthRoutes } from './routes/health.js';
+import type { Store } from './store/store.js';
 import { invokeRoutes } from './routes/invoke.js';
 import type { IdempotencyLedger } from './runs/ledger.js';
 import type { ProtocolMount } from './protocols/protocol.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Host names accepted on a loopback bind; `undefined` turns the check off (unix sockets, tokened public binds). */
   allowedHosts?: readonly string[] | undefined;
   ready?: () => boolean | Promise<boolean>;
+  /** The store behind runs and sessions: `/readyz` answers 503 while it does not. */
+  store?: Pick<Store, 'ping'>;
   /** Route groups of other features (background runs, sessions), mounted after auth. */
   routes?: ReadonlyArray<Hono<SidecarEnv> | Hono>;
   heartbeatMs?: number;
@@ -65,7 +68,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     return next();
   });
 
-  app.route('/', healthRoutes({ lifecycle: deps.lifecycle, ...(deps.ready && { ready: deps.ready }) }));
+  app.route('/', healthRoutes({ lifecycle: deps.lifecycle, ...(deps.ready && { ready: deps.ready }), ...(deps.store && { store: deps.store }) }));
   app.get('/v1/agent', (c) => c.json(deps.descriptor));
   app.get('/openapi.json', (c) => c.json(deps.openapi));
   app.get('/metrics', async (c) => {

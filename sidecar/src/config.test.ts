@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, loadConfig, redactConfig } from './config.js';
 
@@ -17,6 +20,22 @@ describe('loadConfig', () => {
   it('keeps 0 values (port 0 picks a free port)', () => {
     const result = loadConfig(['--agent', 'a.ts', '--port', '0', '--queue-max', '0'], {});
     expect(result.ok && result.config).toMatchObject({ port: 0, queueMax: 0 });
+  });
+
+  it('takes the PostgreSQL store URL from --store, SQUIRE_STORE_URL or a file, checks it, and never shows its password', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squire-config-'));
+    const file = join(dir, 'store-url');
+    writeFileSync(file, 'postgres://squire:s3cret@db.internal:5432/squire?sslmode=require\n');
+    const fromFile = loadConfig(['--agent', 'a.ts', '--store-file', file], {});
+    expect(fromFile.ok && fromFile.config).toMatchObject({ store: 'postgres://squire:s3cret@db.internal:5432/squire?sslmode=require', leaseMs: 10_000, storePoolMax: 10 });
+    if (!fromFile.ok) return;
+    expect(JSON.stringify(redactConfig(fromFile.config))).not.toContain('s3cret');
+    expect(redactConfig(fromFile.config).store).toBe('postgres://squire:***@db.internal:5432/squire?sslmode=require');
+    expect(loadConfig(['--agent', 'a.ts'], { SQUIRE_STORE_URL: 'postgresql://h/db' }).ok).toBe(true);
+    const wrong = loadConfig(['--agent', 'a.ts', '--store', 'mysql://h/db', '--lease-ms', '10'], {});
+    expect(!wrong.ok && wrong.problems.join('\n')).toMatch(/--store \(SQUIRE_STORE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL[\s\S]*--lease-ms/);
+    const both = loadConfig(['--agent', 'a.ts', '--store', 'postgres://h/db', '--store-file', join(dir, 'missing')], {});
+    expect(!both.ok && both.problems.join('\n')).toMatch(/both set[\s\S]*cannot read/);
   });
 
   it('names every problem at once', () => {

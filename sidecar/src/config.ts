@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_MAX_BODY_DEPTH } from './http/json-depth.js';
+import { redactStoreUrl, storeUrlProblem } from './store/postgres/store-url.js';
 
 interface OptionSpec {
   env: string;
@@ -42,6 +43,10 @@ export const CONFIG_OPTIONS = {
   'headers-timeout-ms': { env: 'SQUIRE_HEADERS_TIMEOUT_MS', description: 'Time a client has to send its request headers' },
   'request-timeout-ms': { env: 'SQUIRE_REQUEST_TIMEOUT_MS', description: 'Time a client has to send its whole request' },
   'data-dir': { env: 'SQUIRE_DATA_DIR', description: 'Directory of the SQLite files (runs, sessions, idempotency); one sidecar process owns it' },
+  store: { env: 'SQUIRE_STORE_URL', description: 'postgres://user:password@host:5432/db: keep runs, events, keys and sessions in PostgreSQL, shared by replicas (unset: SQLite in --data-dir)' },
+  'store-file': { env: 'SQUIRE_STORE_FILE', description: 'File holding the PostgreSQL URL (e.g. a mounted secret)' },
+  'store-pool-max': { env: 'SQUIRE_STORE_POOL_MAX', description: 'Most connections to PostgreSQL per sidecar (session holds included)' },
+  'lease-ms': { env: 'SQUIRE_LEASE_MS', description: "How long a background run's claim holds without renewal: another replica resumes a stopped replica's runs after it" },
   'runs-max-queued': { env: 'SQUIRE_RUNS_MAX_QUEUED', description: 'Background runs queued on disk before 429' },
   'max-attempts': { env: 'SQUIRE_MAX_ATTEMPTS', description: 'Executions of a background run cut off by crashes before it fails' },
   'idempotency-ttl-ms': { env: 'SQUIRE_IDEMPOTENCY_TTL_MS', description: 'How long an Idempotency-Key answer is kept' },
@@ -108,6 +113,16 @@ export const ConfigSchema = z
     requestTimeoutMs: int(1000).default(30_000),
     /** Unset: `.squire-data/<agent name>` (see `dataDirOf`). */
     dataDir: z.string().min(1).optional(),
+    store: z
+      .string()
+      .min(1)
+      .optional()
+      .superRefine((url, ctx) => {
+        const problem = url === undefined ? undefined : storeUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    storePoolMax: int(2, 1000).default(10),
+    leaseMs: int(1000, 600_000).default(10_000),
     runsMaxQueued: int(1).default(10_000),
     maxAttempts: int(1, 100).default(3),
     idempotencyTtlMs: int(1000).default(24 * 3600 * 1000),
@@ -203,6 +218,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     }
   }
 
+  const storeFile = raw.storeFile as string | undefined;
+  delete raw.storeFile;
+  if (storeFile !== undefined) {
+    if (raw.store !== undefined) problems.push('--store and --store-file are both set: choose one');
+    try {
+      raw.store = readFileSync(storeFile, 'utf8').trim();
+    } catch (error) {
+      problems.push(`--store-file (SQUIRE_STORE_FILE): cannot read ${storeFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -225,9 +251,10 @@ export const DEFAULT_DATA_ROOT = '.squire-data';
 
 /** The config as it may be logged: secrets replaced. */
 export function redactConfig(config: SidecarConfig): Record<string, unknown> {
-  const { token, openaiApiKey, ...rest } = config;
+  const { token, openaiApiKey, store, ...rest } = config;
   return {
     ...rest,
+    ...(store !== undefined && { store: redactStoreUrl(store) }),
     ...(token !== undefined && { token: '[redacted]' }),
     ...(openaiApiKey !== undefined && { openaiApiKey: '[redacted]' }),
   };

@@ -11,6 +11,7 @@ import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
 import { createSidecar } from './sidecar.js';
 import { StoreOpenError } from './store/errors.js';
+import { openPostgresStore } from './store/postgres/index.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
@@ -40,9 +41,20 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof AgentLoadError) return exitWithProblems(error.problems);
     throw error;
   }
+  let store;
+  if (config.store !== undefined) {
+    try {
+      store = await openPostgresStore({ url: config.store, agent: { name: agent.name, version: agent.version }, poolMax: config.storePoolMax });
+    } catch (error) {
+      flushLogs(log);
+      // The message names the database without its password.
+      const detail = error instanceof StoreOpenError ? error.message : `cannot open the store: ${(error as Error).message}`;
+      return exitWithProblems([`--store (SQUIRE_STORE_URL): ${detail}`]);
+    }
+  }
   let sidecar;
   try {
-    sidecar = createSidecar({ config, agent, log });
+    sidecar = createSidecar({ config, agent, log, ...(store && { store }) });
   } catch (error) {
     flushLogs(log);
     // A StoreOpenError names the directory or file, the holder or owner, and what to do.
@@ -60,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await sidecar.runs.start();
   } catch (error) {
-    log.fatal({ err: error }, 'cannot resume the background runs of the data dir');
+    log.fatal({ err: error }, 'cannot resume the background runs of the store');
     flushLogs(log);
     process.exit(1);
   }
@@ -70,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     main = await listen(app, { ...config, socket: config.socket });
     if (config.healthPort !== undefined) {
-      health = await listen(healthRoutes({ lifecycle, ...(agent.ready && { ready: agent.ready }) }), { ...config, host: config.healthHost, port: config.healthPort, socket: undefined });
+      health = await listen(healthRoutes({ lifecycle, store: sidecar.store, ...(agent.ready && { ready: agent.ready }) }), { ...config, host: config.healthHost, port: config.healthPort, socket: undefined });
     }
   } catch (error) {
     log.fatal({ err: error }, 'cannot listen');

@@ -56,9 +56,9 @@ export interface CreateSidecarOptions {
   /** Replaces the model provider the config selects (tests). */
   llm?: LlmProvider;
   /**
-   * An opened store to use; without one, the SQLite store in the data
-   * directory is opened (and locked) here, which throws `StoreOpenError`
-   * when it cannot be.
+   * An opened store to use (`openStore` opens the PostgreSQL one of
+   * `--store`); without one, the SQLite store in the data directory is
+   * opened (and locked) here, which throws `StoreOpenError` when it cannot be.
    */
   store?: Store;
 }
@@ -87,6 +87,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     maxQueued: config.runsMaxQueued,
     maxAttempts: config.maxAttempts,
     retentionMs: config.runRetentionMs,
+    leaseMs: config.leaseMs,
   });
   metrics.trackQueuedRuns(() => runs.countQueued().catch(() => Number.NaN));
   const bodyLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody, maxBodyDepth: config.maxBodyDepth };
@@ -125,6 +126,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     token: config.token,
     allowedHosts: hostCheckList(config),
     ...(agent.ready && { ready: agent.ready }),
+    store,
     idempotency: ledger,
     protocols,
     console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,

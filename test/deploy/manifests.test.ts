@@ -48,7 +48,7 @@ async function kubernetesModel(doc: Obj): Promise<{ validate(): void }> {
 
 describe('Kubernetes manifests', () => {
   it('are valid Kubernetes API objects', async () => {
-    expect(kubeDocuments.map(({ doc }) => `${doc.kind}/${doc.metadata.name}`).sort()).toEqual(['ConfigMap/assistant-sidecar', 'Deployment/assistant', 'Deployment/shop', 'Secret/squire-assistant-token', 'Service/assistant']);
+    expect(kubeDocuments.map(({ doc }) => `${doc.kind}/${doc.metadata.name}`).sort()).toEqual(['ConfigMap/assistant-sidecar', 'Deployment/assistant', 'Deployment/shop', 'Secret/squire-assistant-store', 'Secret/squire-assistant-token', 'Service/assistant']);
     for (const { file, doc } of kubeDocuments) {
       const model = await kubernetesModel(doc);
       expect(() => model.validate(), `${file}: ${doc.kind}/${doc.metadata.name}`).not.toThrow();
@@ -82,10 +82,33 @@ describe('Kubernetes manifests', () => {
         expect(spec.terminationGracePeriodSeconds * 1000, container.name).toBeGreaterThan(Number(env.SQUIRE_GRACE_MS ?? 25_000));
         expect(existsSync(join(REPO_ROOT, 'examples/agents/src', posix.basename(env.SQUIRE_AGENT ?? '')))).toBe(true);
         const mounts = new Set((container.volumeMounts as Obj[]).map((mount) => mount.mountPath));
-        for (const writable of ['/tmp', env.SQUIRE_DATA_DIR]) expect(mounts, `${container.name} mounts ${writable}`).toContain(writable);
+        for (const writable of ['/tmp', env.SQUIRE_DATA_DIR ?? '/tmp']) expect(mounts, `${container.name} mounts ${writable}`).toContain(writable);
         if (env.SQUIRE_HOST !== '127.0.0.1') expect(env.SQUIRE_TOKEN_FILE, `${container.name} on the pod network needs a token`).toBeDefined();
       }
     }
+  });
+
+  it('keep the state of replicas in PostgreSQL (URL from a Secret), and a sidecar in the app’s pod on its own SQLite volume', () => {
+    const configMaps = Object.fromEntries(kubeDocuments.filter(({ doc }) => doc.kind === 'ConfigMap').map(({ doc }) => [doc.metadata.name, doc.data as Record<string, string>]));
+    const secrets = Object.fromEntries(kubeDocuments.filter(({ doc }) => doc.kind === 'Secret').map(({ doc }) => [doc.metadata.name, doc.stringData as Record<string, string>]));
+    const replicas = kubeDocuments.find(({ doc }) => doc.kind === 'Deployment' && doc.metadata.name === 'assistant')!.doc.spec.template.spec;
+    const sidecar = replicas.containers.find((container: Obj) => container.name === 'sidecar');
+    const env = Object.assign({}, ...sidecar.envFrom.map((from: Obj) => configMaps[from.configMapRef.name]));
+    expect(env.SQUIRE_DATA_DIR).toBeUndefined();
+    expect(env.SQUIRE_STORE_URL).toBeUndefined();
+    const mount = (sidecar.volumeMounts as Obj[]).find((item) => String(env.SQUIRE_STORE_FILE).startsWith(`${item.mountPath}/`))!;
+    const volume = (replicas.volumes as Obj[]).find((item) => item.name === mount.name)!;
+    const url = secrets[volume.secret.secretName]![posix.basename(env.SQUIRE_STORE_FILE)]!;
+    expect(url).toMatch(/^postgres:\/\/[^@]+@[^/]+\/\w+\?sslmode=require$/);
+    expect((replicas.volumes as Obj[]).filter((item) => item.emptyDir).map((item) => item.name)).toEqual(['tmp']);
+
+    const inPod = kubeDocuments.find(({ doc }) => doc.metadata.name === 'shop')!;
+    const assistant = inPod.doc.spec.template.spec.initContainers[0];
+    const dataDir = (assistant.env as Obj[]).find((item) => item.name === 'SQUIRE_DATA_DIR')!.value;
+    expect((assistant.volumeMounts as Obj[]).map((item) => item.mountPath)).toContain(dataDir);
+    const text = readFileSync(join(KUBE_DIR, inPod.file), 'utf8').replace(/\n#\s*/g, ' ');
+    expect(text).toMatch(/Where state lives: in SQLite files on the pod's own volume/);
+    expect(text).toMatch(/Deleting the pod .* deletes the volume: runs still queued there, .* are gone/);
   });
 
   it('name only Secrets and ConfigMaps that are defined here or optional', () => {

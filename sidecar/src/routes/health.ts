@@ -7,11 +7,15 @@ import { Hono } from 'hono';
 import { SidecarError, problemResponse } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import { withTimeout } from '@squire/client/internal';
+import { StoreUnavailableError } from '../store/errors.js';
+import type { Store } from '../store/store.js';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;
   /** The agent's own `ready()`; absent means always ready. */
   ready?: () => boolean | Promise<boolean>;
+  /** The store: a sidecar whose store does not answer is not ready (503 `store_unavailable`). */
+  store?: Pick<Store, 'ping'>;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -22,6 +26,12 @@ export function healthRoutes(deps: HealthDeps): Hono {
   app.get('/readyz', async (c) => {
     try {
       deps.lifecycle.assertAcceptingWork();
+      if (deps.store) {
+        const store = deps.store;
+        await withTimeout(store.ping(), READY_CHECK_TIMEOUT_MS, () => {
+          throw new StoreUnavailableError('the store did not answer in time');
+        });
+      }
       if (deps.ready && !(await withTimeout(Promise.resolve(deps.ready()), READY_CHECK_TIMEOUT_MS, () => false))) {
         throw new SidecarError('not_ready', "the agent's ready() check failed", { retryAfter: 1 });
       }

@@ -68,4 +68,20 @@ describe('RunDispatcher', () => {
     expect(events.map((event) => event.type)).toEqual(['run.started', 'run.progress', 'run.failed']);
     expect(JSON.parse(events[2]!.data)).toMatchObject({ error: { code: 'cancelled' } });
   });
+
+  it('keeps renewing its leases while a reclaim hangs (regression: the heartbeat waited for the reclaim, and a live replica lost its runs)', async () => {
+    const { store, runId } = await setup();
+    // A reclaim stuck behind a busy pool, as on a loaded shared database.
+    store.runs.reclaimExpired = () => new Promise(() => undefined);
+    const renewed: number[] = [];
+    const renew = store.runs.renew.bind(store.runs);
+    store.runs.renew = (runIds, now, leaseMs) => {
+      renewed.push(now);
+      return renew(runIds, now, leaseMs);
+    };
+    // Three leases' worth of time: every heartbeat renewed.
+    await sleep(900);
+    expect(renewed.length).toBeGreaterThanOrEqual(5);
+    expect(await store.runs.get(runId)).toMatchObject({ status: 'running', attempt: 1 });
+  });
 });

@@ -43,6 +43,7 @@ export class RunDispatcher {
   private queueGeneration = 0;
   private ignoreSlotWakes = false;
   private beating = false;
+  private reclaiming = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly unsubscribes: Array<() => void> = [];
 
@@ -258,15 +259,29 @@ export class RunDispatcher {
         }
         for (const runId of cancelRequested) this.attempts.get(runId)?.abort.abort(new SidecarError('cancelled', 'the run was cancelled by request'));
       }
-      const { requeued, failed } = await this.store.runs.reclaimExpired(Date.now());
-      if (requeued > 0 || failed > 0) this.log.info({ requeued, failed }, 'reclaimed background runs of an owner that stopped');
     } catch (error) {
       this.log.warn({ err: error }, 'background run heartbeat failed');
     } finally {
       this.beating = false;
     }
+    // Not awaited by the renewal: a slow reclaim must never delay the next renewal past the lease.
+    void this.reclaim();
     // Retries a claim that failed (the store was unavailable) once the store answers again.
     this.wake();
+  }
+
+  /** Puts the runs of owners that stopped back in the queue; one reclaim at a time. */
+  private async reclaim(): Promise<void> {
+    if (this.reclaiming) return;
+    this.reclaiming = true;
+    try {
+      const { requeued, failed } = await this.store.runs.reclaimExpired(Date.now());
+      if (requeued > 0 || failed > 0) this.log.info({ requeued, failed }, 'reclaimed background runs of an owner that stopped');
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot reclaim background runs of an owner that stopped');
+    } finally {
+      this.reclaiming = false;
+    }
   }
 }
 

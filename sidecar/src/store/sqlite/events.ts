@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import type { RunEventType } from '@squire/client/contract';
 import type { Lease, RunEventStore, StoredEvent } from '../store.js';
 import type { GroupCommit } from './group-commit.js';
-import type { LocalWakes } from './local-wakes.js';
+import type { LocalWakes } from '../local-wakes.js';
 import { direct } from './sqlite-errors.js';
 
 /** The statements on `run_events` that the runs module uses inside its own transactions too. */

@@ -18,7 +18,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { EventRows, SqliteRunEvents } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteKeys } from './keys.js';
-import { LocalWakes } from './local-wakes.js';
+import { LocalWakes } from '../local-wakes.js';
 import { SqliteRuns } from './runs.js';
 import { RUNS_MIGRATIONS, SESSIONS_MIGRATIONS, bindAgent, openDatabase } from './schema.js';
 import { SqliteSessions } from './sessions.js';

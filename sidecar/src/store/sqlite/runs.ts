@@ -12,7 +12,7 @@ import { cancelledBeforeStart, gaveUpAfterAttempts, startedEvent } from '../stor
 import type { CancelOutcome, ClaimedRun, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
 import type { EventRows } from './events.js';
 import type { GroupCommit } from './group-commit.js';
-import type { LocalWakes } from './local-wakes.js';
+import type { LocalWakes } from '../local-wakes.js';
 import { direct } from './sqlite-errors.js';
 
 interface RunRow {

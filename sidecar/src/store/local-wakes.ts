@@ -1,9 +1,9 @@
 /**
  * @module
- * Wake-ups after commits, for the one process that owns a SQLite store:
+ * Wake-ups after commits, inside one process:
  * followers of a run's events and the dispatcher waiting for queued runs.
  * A wake-up carries no data — the woken side reads what it needs — so a
- * store shared by replicas can raise the same wake-ups from LISTEN/NOTIFY.
+ * store shared by replicas raises the same wake-ups from LISTEN/NOTIFY.
  */
 import { EventEmitter } from 'node:events';
 
@@ -21,6 +21,11 @@ export class LocalWakes {
 
   queueChanged(): void {
     for (const listener of [...this.queueListeners]) listener();
+  }
+
+  /** Wakes every follower: after a gap in which wake-ups may have been missed. */
+  wakeAllEvents(): void {
+    for (const runId of this.events.eventNames()) this.events.emit(runId);
   }
 
   watchEvents(runId: string, listener: () => void): () => void {

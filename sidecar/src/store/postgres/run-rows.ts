@@ -1,0 +1,66 @@
+/**
+ * @module
+ * Rows of `squire_runs` as the store's records, and the SQL that several
+ * PostgreSQL store modules share (event inserts, next sequence numbers).
+ */
+import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
+import type { StoredEvent } from '../store.js';
+import type { Queryable } from './database.js';
+
+export interface RunRow {
+  id: string;
+  status: RunStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  usage: string | null;
+  session_id: string | null;
+  metadata: string;
+  attempt: number;
+  max_attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export const RECORD_COLUMNS = 'id, status, input, output, error, usage, session_id, metadata, attempt, max_attempts, created_at, started_at, finished_at';
+
+export const FINISHED = "('succeeded','failed','cancelled','timed_out')";
+
+/** Inserts events of several runs in one statement (the caller notifies their followers after the commit). */
+export async function insertEvents(client: Queryable, rows: ReadonlyArray<{ runId: string; event: StoredEvent }>): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query('INSERT INTO squire_run_events (run_id, seq, type, data) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])', [
+    rows.map((row) => row.runId),
+    rows.map((row) => row.event.seq),
+    rows.map((row) => row.event.type),
+    rows.map((row) => row.event.data),
+  ]);
+}
+
+/** The next `seq` of each run, read inside the caller's transaction (the runs are locked by it). */
+export async function nextSeqs(client: Queryable, runIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ run_id: string; next: number }>(
+    'SELECT id AS run_id, COALESCE((SELECT MAX(seq) FROM squire_run_events e WHERE e.run_id = r.id), 0) + 1 AS next FROM unnest($1::text[]) AS r(id)',
+    [runIds],
+  );
+  return new Map(rows.map((row) => [row.run_id, row.next]));
+}
+
+export function toRecord(row: RunRow): RunRecord {
+  return {
+    run_id: row.id,
+    status: row.status,
+    input: JSON.parse(row.input) as unknown,
+    ...(row.output !== null && { output: JSON.parse(row.output) as unknown }),
+    ...(row.error !== null && { error: JSON.parse(row.error) as RunError }),
+    ...(row.usage !== null && { usage: JSON.parse(row.usage) as RunRecord['usage'] }),
+    ...(row.session_id !== null && { session_id: row.session_id }),
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    attempt: row.attempt,
+    max_attempts: row.max_attempts,
+    created_at: new Date(row.created_at).toISOString(),
+    ...(row.started_at !== null && { started_at: new Date(row.started_at).toISOString() }),
+    ...(row.finished_at !== null && { finished_at: new Date(row.finished_at).toISOString() }),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Three sidecar processes on one PostgreSQL database, as replicas of one
+ * agent behind a load balancer: 1,000 keyed background runs, each key sent
+ * to two replicas at once; one replica killed with kill -9 mid-way, another
+ * stopped with SIGTERM (a rolling update), a replacement started. Nothing
+ * lost, no output recorded twice, and only runs that were running on the
+ * killed replica executed again.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
+import { http } from '../helpers/http.js';
+import { startPostgresServer, type PostgresServer } from '../helpers/postgres.js';
+
+const COUNTING = join(REPO_ROOT, 'test/fixtures/agents/counting.ts');
+const RUNS = 1000;
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgresServer();
+});
+afterAll(async () => {
+  await stopAllSidecars();
+  await server?.destroy();
+});
+
+function executions(file: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const runId = line.split(' ')[0]!;
+    counts.set(runId, (counts.get(runId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function replica(store: string, env: Record<string, string>): Promise<RunningSidecar> {
+  return startSidecar({ agent: COUNTING, env: { ...env, SQUIRE_STORE_URL: store }, args: ['--slots', '4', '--lease-ms', '4000', '--grace-ms', '20000'] });
+}
+
+async function submitKeyed(sidecar: RunningSidecar, key: string, input: unknown): Promise<string> {
+  const response = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ input }) });
+  if (response.status !== 202) throw new Error(`submit ${key}: ${response.status} ${response.text}`);
+  return response.json.run_id as string;
+}
+
+describe('three replicas on one PostgreSQL', () => {
+  it('1,000 keyed runs through kill -9, a rolling restart and a replacement: 0 lost, 0 outputs twice, re-executions only of the killed replica’s runs', async () => {
+    const store = await server.createDatabase();
+    const log = join(mkdtempSync(join(tmpdir(), 'squire-replicas-')), 'side-effects.log');
+    const env = { SQUIRE_TEST_SIDE_EFFECTS: log };
+    const replicas = await Promise.all([replica(store, env), replica(store, env), replica(store, env)]);
+    const [doomed, rolled, survivor] = replicas as [RunningSidecar, RunningSidecar, RunningSidecar];
+
+    // Each key goes to two replicas at once, as a client retrying through a balancer would.
+    const ids: string[] = [];
+    for (let batch = 0; batch < RUNS; batch += 50) {
+      const pairs = await Promise.all(
+        Array.from({ length: Math.min(50, RUNS - batch) }, async (_, i) => {
+          const n = batch + i;
+          const input = { ms: 40, tag: String(n) };
+          const key = `replica-test-${n}`;
+          return Promise.all([submitKeyed(replicas[n % 3]!, key, input), submitKeyed(replicas[(n + 1) % 3]!, key, input)]);
+        }),
+      );
+      for (const [a, b] of pairs) {
+        expect(a).toBe(b);
+        ids.push(a);
+      }
+    }
+    expect(new Set(ids).size).toBe(RUNS);
+
+    await expect.poll(() => executions(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.25);
+    await doomed.kill9();
+    // What the dead replica held: its owner names its pid.
+    const cutOff = new Set(
+      (await server.admin<{ id: string }>(`SELECT id FROM squire_runs WHERE status = 'running' AND owner LIKE $1`, [`%/${doomed.pid}/%`], new URL(store).pathname.slice(1))).rows.map(
+        (row) => row.id,
+      ),
+    );
+
+    await expect.poll(() => executions(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.5);
+    const [rolledExit, replacement] = await Promise.all([rolled.stop('SIGTERM'), replica(store, env)]);
+    expect(rolledExit).toBe(0);
+
+    const statusOf = async () => {
+      const counts = new Map<string, number>();
+      for (const row of (await server.admin<{ status: string; n: number }>('SELECT status, COUNT(*)::int AS n FROM squire_runs GROUP BY status', [], new URL(store).pathname.slice(1))).rows) {
+        counts.set(row.status, row.n);
+      }
+      return counts;
+    };
+    await expect.poll(async () => (await statusOf()).get('succeeded') ?? 0, { timeout: 90_000, interval: 250 }).toBe(RUNS);
+
+    const ran = executions(log);
+    const lost = ids.filter((id) => !ran.has(id));
+    const twice = [...ran].filter(([, count]) => count > 1).map(([id]) => id);
+    const outsideKilled = twice.filter((id) => !cutOff.has(id));
+    // Every run has exactly one terminal event, and each output was recorded once.
+    const terminals = (
+      await server.admin<{ n: number }>(
+        "SELECT COUNT(*)::int AS n FROM squire_run_events WHERE type IN ('run.completed', 'run.failed')",
+        [],
+        new URL(store).pathname.slice(1),
+      )
+    ).rows[0]!.n;
+    console.log(
+      `replicas: ${RUNS} keyed runs (each key sent to two replicas), kill -9 of one with ${cutOff.size} running, SIGTERM of another, one replacement: ` +
+        `${lost.length} lost, ${terminals - RUNS} outputs recorded twice, ${twice.length} re-executed (all of them running on the killed replica: ${outsideKilled.length === 0})`,
+    );
+    if (outsideKilled.length > 0) {
+      const lines = readFileSync(log, 'utf8').split('\n').filter((line) => outsideKilled.some((id) => line.startsWith(id)));
+      console.log(`re-executed outside the killed replica (pids: killed ${doomed.pid}, stopped ${rolled.pid}):\n${lines.join('\n')}\n${[doomed, rolled, survivor, replacement].map((r) => r.logs().split('\n').filter((l) => outsideKilled.some((id) => l.includes(id)) || l.includes('lost')).join('\n')).join('\n---\n')}`);
+    }
+    expect(lost).toEqual([]);
+    expect(terminals).toBe(RUNS);
+    expect(outsideKilled).toEqual([]);
+    for (const id of twice) expect((await http(survivor.url, `/v1/runs/${id}`)).json.attempt).toBeGreaterThan(1);
+    await Promise.all([survivor.stop(), replacement.stop()]);
+  }, 240_000);
+});
