@@ -53,6 +53,7 @@ export const CONFIG_OPTIONS = {
   'llm-max-retry-after-ms': { env: 'SQUIRE_LLM_MAX_RETRY_AFTER_MS', description: 'Longest Retry-After of the model that is waited out; longer ones answer 429 at once' },
   'session-max-messages': { env: 'SQUIRE_SESSION_MAX_MESSAGES', description: 'Turns of session memory loaded into a run' },
   'session-max-tokens': { env: 'SQUIRE_SESSION_MAX_TOKENS', description: 'Approximate tokens of session memory loaded into a run' },
+  'session-queue-max': { env: 'SQUIRE_SESSION_QUEUE_MAX', description: 'Runs that may wait for one busy session (on_busy: enqueue) before 429 session_queue_full' },
   'session-ttl-ms': { env: 'SQUIRE_SESSION_TTL_MS', description: 'Idle time after which a session is forgotten' },
   protocols: { env: 'SQUIRE_PROTOCOLS', description: 'Protocols served beside contract v1: any of mcp, a2a, openai, comma-separated, or none' },
   'log-level': { env: 'SQUIRE_LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
@@ -119,6 +120,7 @@ export const ConfigSchema = z
     llmMaxRetryAfterMs: int(0).default(5_000),
     sessionMaxMessages: int(1).default(50),
     sessionMaxTokens: int(1).default(8000),
+    sessionQueueMax: int(0, 10_000).default(16),
     sessionTtlMs: int(1000).default(30 * 24 * 3600 * 1000),
     protocols: z
       .string()

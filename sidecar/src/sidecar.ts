@@ -79,6 +79,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     maxMessages: config.sessionMaxMessages,
     maxTokens: config.sessionMaxTokens,
     ttlMs: config.sessionTtlMs,
+    queueMax: config.sessionQueueMax,
     log,
   });
   const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });

@@ -6,6 +6,7 @@
  * output types from `typeof import('./agent').default` without a runtime import.
  */
 import type { z } from 'zod';
+import type { SessionBusyPolicy } from '@squire/client/contract';
 import type { AgentContext } from './agent-context.js';
 import type { ChatTurn } from './chat-turns.js';
 
@@ -19,6 +20,18 @@ export interface AgentLimitsOverride {
   defaultTimeoutMs?: number;
   /** Upper bound on any deadline, in milliseconds. */
   maxTimeoutMs?: number;
+}
+
+/** How runs of this agent share a session (`session_id`). */
+export interface AgentSessionOptions {
+  /**
+   * What a run does when another run holds its session: `reject` (409
+   * `session_busy`), `enqueue` (wait its turn), `interrupt` (cancel the
+   * running one, then start), `rollback` (that, and remove the cancelled
+   * run's messages). A caller's `on_busy` (or `Squire-On-Busy`) overrides it.
+   * @default 'enqueue'
+   */
+  onBusy?: SessionBusyPolicy;
 }
 
 export interface ToolDefinition<TParams extends z.ZodType = z.ZodType> {
@@ -43,6 +56,7 @@ interface AgentIdentity<TIn extends z.ZodType, TOut extends z.ZodType> {
   /** Readiness check behind `/readyz`; a throw or `false` answers 503 `not_ready`. */
   ready?: () => boolean | Promise<boolean>;
   limits?: AgentLimitsOverride;
+  session?: AgentSessionOptions;
   /**
    * How a chat conversation (OpenAI chat completions, an A2A text message)
    * becomes this agent's input. Without it a code agent answers those

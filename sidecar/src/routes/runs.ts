@@ -33,6 +33,9 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
   app.post('/v1/runs', async (c) => {
     deps.lifecycle.assertAcceptingWork();
     const parsed = await parseInvoke(c, deps.executor, deps.limits);
+    if (parsed.onBusy !== undefined || requestHeader(c, HEADERS.onBusy) !== undefined) {
+      throw new SidecarError('invalid_request', "on_busy applies to invokes; a background run waits for its session or follows the agent's session.onBusy");
+    }
     const key = requestHeader(c, HEADERS.idempotencyKey);
     const { runId, replayed } = await deps.runs.submit({
       input: parsed.rawInput,

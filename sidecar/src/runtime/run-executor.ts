@@ -6,7 +6,7 @@
  * Every failure leaves here as a `SidecarError` carrying the run id.
  */
 import type { Logger } from 'pino';
-import type { RunEventDraft, Usage } from '@squire/client/contract';
+import type { RunEventDraft, SessionBusyPolicy, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
 import type { AgentContext } from '../agent/agent-context.js';
@@ -18,6 +18,8 @@ import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
+
+type HeldSession = SessionMemory & { release(): void };
 
 /**
  * Runs a declarative LLM agent; `publish` puts tool calls and results on the
@@ -32,7 +34,10 @@ export type RunLlmAgent = (
 ) => Promise<unknown>;
 
 export interface SessionOpener {
-  open(sessionId: string, signal: AbortSignal): Promise<SessionMemory & { release(): void }>;
+  open(
+    sessionId: string,
+    options: { signal: AbortSignal; onBusy?: SessionBusyPolicy | undefined; interrupt?: (reason: SidecarError) => void },
+  ): Promise<SessionMemory & { release(): void }>;
 }
 
 export interface RunExecutorDeps {
@@ -52,6 +57,8 @@ export interface RunRequest {
   /** Already validated by `validateInput`. */
   input: unknown;
   sessionId?: string | undefined;
+  /** What to do when the session is busy; the agent's `session.onBusy` when absent. */
+  onBusy?: SessionBusyPolicy | undefined;
   metadata: Record<string, string>;
   attempt: number;
   /** Epoch milliseconds. */
@@ -107,14 +114,23 @@ export class RunExecutor {
     // Built on first use: a run that succeeds quietly never pays for a child logger.
     const log = () => (runLog ??= this.deps.log.child({ ...request.logBindings, runId: request.runId, attempt: request.attempt }));
     let release: Release | undefined = request.slot;
-    // Once the agent's code starts, only its settling frees the slot (see below).
+    let session: HeldSession | undefined;
+    // Once the agent's code starts, only its settling frees the slot and the session (see below).
     let agentStarted = false;
     try {
+      // The session before the slot: a run waiting its turn on a busy session keeps no slot from others.
+      if (request.sessionId !== undefined && this.deps.sessions) {
+        session = await this.deps.sessions.open(request.sessionId, {
+          signal: abort.signal,
+          onBusy: request.onBusy ?? this.deps.agent.session?.onBusy,
+          interrupt: (reason) => abort.abort(reason),
+        });
+      }
       release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
       const usage = new UsageMeter();
-      const output = await this.runAgent(request, abort, usage, log, {
+      const output = await this.runAgent(request, abort, usage, log, session ?? NO_SESSION, {
         started: () => {
           agentStarted = true;
         },
@@ -144,7 +160,10 @@ export class RunExecutor {
     } finally {
       abort.dispose();
       unregister?.();
-      if (!agentStarted) release?.();
+      if (!agentStarted) {
+        release?.();
+        session?.release();
+      }
     }
   }
 
@@ -153,13 +172,10 @@ export class RunExecutor {
     abort: RunAbort,
     usage: UsageMeter,
     log: () => Logger,
+    session: SessionMemory & { release?: () => void },
     lifecycle: { started(): void; settled(): void },
   ): Promise<unknown> {
     const { agent } = this.deps;
-    let session: (SessionMemory & { release?: () => void }) = NO_SESSION;
-    if (request.sessionId !== undefined && this.deps.sessions) {
-      session = await this.deps.sessions.open(request.sessionId, abort.signal);
-    }
     const provider = this.deps.llm;
     let llm: LlmClient | undefined;
     const ctx: AgentContext<unknown> = {

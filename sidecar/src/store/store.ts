@@ -254,6 +254,10 @@ export interface SessionStore {
   recent(sessionId: string, limit: number): Promise<StoredMessage[]>;
   /** Appends messages (and touches the session) in one transaction. */
   append(sessionId: string, messages: readonly StoredMessage[], now: number): Promise<void>;
+  /** The position of the session's last message (0 for none): where a run's own messages will start after. */
+  lastSeq(sessionId: string): Promise<number>;
+  /** Removes the messages after position `afterSeq` (a rolled-back run's); how many were removed. */
+  truncate(sessionId: string, afterSeq: number): Promise<number>;
   get(sessionId: string): Promise<Session | undefined>;
   /** False if there was no such session. */
   delete(sessionId: string): Promise<boolean>;

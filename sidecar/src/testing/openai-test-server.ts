@@ -48,6 +48,12 @@ export interface OpenAiTestServer {
   requests: RecordedChatRequest[];
   /** Requests whose client closed the connection before the answer was complete. */
   disconnects: number;
+  /** When (epoch ms) each of those closes was seen, in order. */
+  disconnectedAt: number[];
+  /** Chat requests received (each one a model call that someone pays for). */
+  calls: number;
+  /** TCP connections accepted and closed so far. */
+  connections: { opened: number; closed: number };
   /** Queues replies for the next requests, in order. */
   script(...replies: ScriptedReply[]): void;
   close(): Promise<void>;
@@ -58,6 +64,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
   const requests: RecordedChatRequest[] = [];
   const sockets = new Set<Socket>();
   const state = { disconnects: 0 };
+  const disconnectedAt: number[] = [];
+  const connections = { opened: 0, closed: 0 };
   let sequence = 0;
 
   const server = createServer((req, res) => {
@@ -77,7 +85,9 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       let finished = false;
       res.on('finish', () => (finished = true));
       res.on('close', () => {
-        if (!finished) state.disconnects += 1;
+        if (finished) return;
+        state.disconnects += 1;
+        disconnectedAt.push(Date.now());
       });
       const reply = queue.shift() ?? options.fallback ?? { kind: 'text', content: `echo: ${lastUserMessage(body.messages)}` };
       sequence += 1;
@@ -86,7 +96,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    connections.opened += 1;
+    socket.on('close', () => {
+      sockets.delete(socket);
+      connections.closed += 1;
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -97,6 +111,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
     get disconnects() {
       return state.disconnects;
     },
+    disconnectedAt,
+    get calls() {
+      return requests.length;
+    },
+    connections,
     script: (...replies) => queue.push(...replies),
     close: () =>
       new Promise<void>((resolve) => {
