@@ -42,6 +42,7 @@ export async function runLlmAgent(
   const maxSteps = definition.maxSteps ?? DEFAULT_MAX_STEPS;
 
   for (let step = 1; step <= maxSteps; step += 1) {
+    throwIfStopped(ctx.signal);
     const answer = await ctx.llm.chat({
       messages,
       ...(definition.model !== undefined && { model: definition.model }),
@@ -52,6 +53,8 @@ export async function runLlmAgent(
     if (answer.toolCalls.length > 0) {
       messages.push({ role: 'assistant', content: answer.content, tool_calls: answer.toolCalls });
       for (const call of answer.toolCalls) {
+        // A cancelled run starts no further tool: a tool's side effects are what a cancel must stop.
+        throwIfStopped(ctx.signal);
         const outcome = await callTool(definition.tools?.[call.function.name], call.function.name, call.function.arguments, ctx, (args) =>
           publish({ type: 'run.tool_call', call_id: call.id, name: call.function.name, arguments: args }),
         );
@@ -104,4 +107,8 @@ function parseJsonAnswer(text: string, agent: string): unknown {
   } catch {
     throw new SidecarError('agent_error', `the model's final answer for agent "${agent}" is not the JSON its output schema needs: ${text.slice(0, 200)}`);
   }
+}
+
+function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason;
 }

@@ -102,15 +102,16 @@ export class BackgroundRuns {
 
   /** Cancels a run; idempotent. Resolves with the record once the cancel took effect here. */
   async cancel(runId: string): Promise<RunRecord> {
+    // Running here: stop it before anything is written, so its model connection closes at
+    // once rather than after the cancel's commit; the store then records what it became.
+    const stopping = this.dispatcher.abort(runId, new SidecarError('cancelled', 'the run was cancelled by request'));
     const cancelled = await this.store.runs.cancel(runId, Date.now());
     if (!cancelled) throw new SidecarError('not_found', `no run "${runId}"`);
-    if (cancelled.outcome !== 'requested') return cancelled.record;
-    // Running here: abort it and answer once its end is recorded. Running on
-    // another replica (shared store): it stops at that replica's next heartbeat.
-    if (await this.dispatcher.abort(runId, new SidecarError('cancelled', 'the run was cancelled by request'))) {
-      return (await this.store.runs.get(runId)) ?? cancelled.record;
-    }
-    return cancelled.record;
+    // Running on another replica (shared store): it stops at that replica's next heartbeat.
+    if (!stopping) return cancelled.record;
+    // Answer once its end is recorded.
+    await stopping;
+    return (await this.store.runs.get(runId)) ?? cancelled.record;
   }
 
   /**

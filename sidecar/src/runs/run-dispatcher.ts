@@ -10,10 +10,10 @@
  * heartbeat reclaims the runs of owners that died.
  */
 import type { Logger } from 'pino';
-import type { RunEvent, RunEventDraft } from '@squire/client/contract';
+import type { RunEvent, RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
-import type { RunExecutor } from '../runtime/run-executor.js';
+import { usageOfFailure, type RunExecutor } from '../runtime/run-executor.js';
 import { RunEventChannel } from '../runtime/run-events.js';
 import type { Release, Slots } from '../runtime/slots.js';
 import type { ClaimedRun, Lease, RunResult, Store, StoredEvent } from '../store/store.js';
@@ -84,13 +84,12 @@ export class RunDispatcher {
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  /** Aborts an attempt executing here and waits until it recorded its end; false if none is. */
-  async abort(runId: string, reason: unknown): Promise<boolean> {
+  /** Aborts an attempt executing here; resolves once it recorded its end. Undefined if none executes here. */
+  abort(runId: string, reason: unknown): Promise<void> | undefined {
     const attempt = this.attempts.get(runId);
-    if (!attempt) return false;
+    if (!attempt) return undefined;
     attempt.abort.abort(reason);
-    await attempt.settled;
-    return true;
+    return attempt.settled;
   }
 
   wake(): void {
@@ -228,7 +227,7 @@ export class RunDispatcher {
       if (attempt.lost) return 'lost';
       const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
       if (failure.code === 'draining' && this.lifecycle.phase === 'draining') return 'requeue';
-      return failureEnding(failure);
+      return failureEnding(failure, usageOfFailure(error));
     }
   }
 
@@ -290,10 +289,10 @@ interface Ending {
   draft: RunEventDraft;
 }
 
-function failureEnding(failure: SidecarError): Ending {
+function failureEnding(failure: SidecarError, usage?: Usage): Ending {
   const status = failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed';
   return {
-    result: { status, error: { code: failure.code, message: failure.message, retryable: failure.retryable } },
+    result: { status, error: { code: failure.code, message: failure.message, retryable: failure.retryable }, ...(usage && { usage: JSON.stringify(usage) }) },
     draft: { type: 'run.failed', error: failure.toProblem() },
   };
 }

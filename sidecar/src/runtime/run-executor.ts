@@ -91,6 +91,14 @@ export interface RunOutcome {
   timing: { queued_ms: number; run_ms: number; total_ms: number };
 }
 
+/** What the model calls of a failed run consumed, for those who record its end (a cancelled run is billed too). */
+const usageOfFailures = new WeakMap<SidecarError, Usage>();
+
+/** The usage of a run that ended with `failure`; undefined when it called no model. */
+export function usageOfFailure(failure: unknown): Usage | undefined {
+  return failure instanceof SidecarError ? usageOfFailures.get(failure) : undefined;
+}
+
 export class RunExecutor {
   constructor(private readonly deps: RunExecutorDeps) {}
 
@@ -117,6 +125,7 @@ export class RunExecutor {
     let session: HeldSession | undefined;
     // Once the agent's code starts, only its settling frees the slot and the session (see below).
     let agentStarted = false;
+    const usage = new UsageMeter();
     try {
       // The session before the slot: a run waiting its turn on a busy session keeps no slot from others.
       if (request.sessionId !== undefined && this.deps.sessions) {
@@ -129,7 +138,6 @@ export class RunExecutor {
       release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
-      const usage = new UsageMeter();
       const output = await this.runAgent(request, abort, usage, log, session ?? NO_SESSION, {
         started: () => {
           agentStarted = true;
@@ -150,12 +158,14 @@ export class RunExecutor {
       };
     } catch (error) {
       const failure = this.toFailure(error, abort).withRunId(request.runId);
+      const consumed = usage.snapshot();
+      if (consumed.llm_calls > 0) usageOfFailures.set(failure, consumed);
       if (failure.code === 'agent_error' || failure.code === 'internal_error') {
         log().error({ err: error, code: failure.code }, 'run failed');
       } else {
         if (this.deps.log.isLevelEnabled('debug')) log().debug({ code: failure.code }, 'run stopped');
       }
-      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started);
+      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started, consumed);
       throw failure;
     } finally {
       abort.dispose();

@@ -19,7 +19,8 @@ export type ScriptedReply =
       /** Streams `afterChunks` chunks, then waits for `until` before the rest: a stream caught mid-answer. */
       pause?: { afterChunks: number; until: Promise<unknown> };
     }
-  | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }> }
+  /** With `content`, that text streams first (in `chunks` pieces), as a model that talks before it calls. */
+  | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }>; content?: string; chunks?: number }
   /** `retryAfter` is sent as `Retry-After` (seconds), `retryAfterMs` as `retry-after-ms` (as OpenAI does). */
   | { kind: 'error'; status: number; message?: string; retryAfter?: number; retryAfterMs?: number }
   /** Waits this long, then answers with `then` (or never answers). */
@@ -149,7 +150,7 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
     reply.kind === 'tool_calls'
       ? reply.calls.map((call, index) => ({ id: call.id ?? `call_${id}_${index}`, type: 'function' as const, function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) } }))
       : [];
-  const content = reply.kind === 'text' ? reply.content : null;
+  const content = reply.kind === 'text' ? reply.content : (reply.content ?? null);
   const completionTokens = Math.ceil(((content ?? '') + JSON.stringify(toolCalls)).length / 4);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
@@ -172,7 +173,7 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`);
   send({ role: 'assistant', content: '' });
   if (content !== null) {
-    const pieces = split(content, reply.kind === 'text' ? (reply.chunks ?? 4) : 1);
+    const pieces = split(content, reply.chunks ?? 4);
     const pause = reply.kind === 'text' ? reply.pause : undefined;
     for (const [index, piece] of pieces.entries()) {
       if (pause && index === pause.afterChunks) await pause.until;
