@@ -160,6 +160,8 @@ function describeEvent(event: RunEvent): string {
       return `${head} ${event.name} → ${event.error ?? JSON.stringify(event.result)}`;
     case 'run.progress':
       return `${head} ${JSON.stringify(event.data)}`;
+    case 'run.input_required':
+      return `${head} approve ${event.awaiting.tool}(${JSON.stringify(event.awaiting.arguments)})? squire runs resume <endpoint> ${event.run_id} --decision approve|reject`;
     case 'run.completed':
       return `${head} ${JSON.stringify(event.result.output)}`;
     case 'run.failed':
