@@ -88,6 +88,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     maxQueued: config.runsMaxQueued,
     maxAttempts: config.maxAttempts,
     retentionMs: config.runRetentionMs,
+    inputTimeoutMs: config.inputTimeoutMs,
   });
   metrics.trackQueuedRuns(() => runs.countQueued().catch(() => Number.NaN));
   const bodyLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody, maxBodyDepth: config.maxBodyDepth };

@@ -37,6 +37,19 @@ export interface AgentSessionOptions {
 export interface ToolDefinition<TParams extends z.ZodType = z.ZodType> {
   description: string;
   parameters: TParams;
+  /**
+   * A person decides before each call runs: the run pauses with status
+   * `input_required` until `POST /v1/runs/{id}/resume` brings `approve` (the
+   * tool runs) or `reject` (the model is told). Background runs only: an
+   * invoke that reaches such a call fails, as nobody could answer it.
+   */
+  needsApproval?: boolean;
+  /**
+   * Run the tool again when a durable run resumes after a crash, instead of
+   * taking its recorded result (for tools whose answer should be fresh and
+   * that are safe to repeat). @default false
+   */
+  idempotent?: boolean;
   execute(args: z.output<TParams>, ctx: AgentContext<unknown>): unknown;
 }
 

@@ -18,6 +18,7 @@ import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
+import { NO_JOURNAL, RunPaused, type StepJournal } from './step-journal.js';
 
 type HeldSession = SessionMemory & { release(): void };
 
@@ -31,6 +32,7 @@ export type RunLlmAgent = (
   ctx: AgentContext<unknown>,
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
+  steps?: { journal: StepJournal; countReplayed(usage: Usage): void },
 ) => Promise<unknown>;
 
 export interface SessionOpener {
@@ -83,6 +85,8 @@ export interface RunRequest {
   conversation?: readonly ChatTurn[] | undefined;
   /** Retries the caller allows (`Squire-Max-Retries`): model retries of this run stay within them. */
   callerMaxRetries?: number | undefined;
+  /** The steps earlier attempts finished, and where this one records its own (background runs). */
+  journal?: StepJournal | undefined;
 }
 
 export interface RunOutcome {
@@ -157,6 +161,11 @@ export class RunExecutor {
         timing: { queued_ms: round(queuedMs), run_ms: round(runMs), total_ms: round(performance.now() - started) },
       };
     } catch (error) {
+      // Not a failure: the run waits for a decision, and its dispatcher stores the pause.
+      if (error instanceof RunPaused && !abort.aborted) {
+        this.account('input_required', request.kind, performance.now() - started);
+        throw error;
+      }
       const failure = this.toFailure(error, abort).withRunId(request.runId);
       const consumed = usage.snapshot();
       if (consumed.llm_calls > 0) usageOfFailures.set(failure, consumed);
@@ -224,7 +233,14 @@ export class RunExecutor {
     };
     lifecycle.started();
     const work = Promise.resolve()
-      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation) : agent.run(ctx)))
+      .then(() =>
+        isLlmAgent(agent)
+          ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation, {
+              journal: request.journal ?? NO_JOURNAL,
+              countReplayed: (replayed) => usage.add(replayed),
+            })
+          : agent.run(ctx),
+      )
       .finally(() => {
         session.release?.();
         lifecycle.settled();
