@@ -109,9 +109,12 @@ export class BackgroundRuns {
   async cancel(runId: string): Promise<RunRecord> {
     // Running here: stop it before anything is written, so its model connection closes at
     // once rather than after the cancel's commit; the store then records what it became.
-    const stopping = this.dispatcher.abort(runId, new SidecarError('cancelled', 'the run was cancelled by request'));
+    const reason = () => new SidecarError('cancelled', 'the run was cancelled by request');
+    let stopping = this.dispatcher.abort(runId, reason());
     const cancelled = await this.store.runs.cancel(runId, Date.now());
     if (!cancelled) throw new SidecarError('not_found', `no run "${runId}"`);
+    // Claimed here while the cancel was being committed: its attempt has begun by now.
+    if (!stopping && cancelled.outcome === 'requested') stopping = this.dispatcher.abort(runId, reason());
     // Running on another replica (shared store): it stops at that replica's next heartbeat.
     if (!stopping) return cancelled.record;
     // Answer once its end is recorded.
