@@ -102,6 +102,7 @@ export function invokeBody(input: unknown, options: CallOptions, sidecar?: strin
   const body: InvokeRequest = { input };
   if (options.sessionId !== undefined) body.session_id = options.sessionId;
   if (options.metadata !== undefined) body.metadata = options.metadata;
+  if (options.onBusy !== undefined) body.on_busy = options.onBusy;
   try {
     return JSON.stringify(body);
   } catch (error) {

@@ -8,6 +8,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { SquireConfigError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { SessionBusyPolicy } from './contract/invoke.js';
 
 /** Policies every sidecar gets unless its own entry overrides them. */
 export interface SidecarPolicyOptions {
@@ -114,6 +115,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   metadata?: Record<string, string>;
   sessionId?: string;
+  /** What the run does when `sessionId` is busy with another run; the agent's own policy when absent. */
+  onBusy?: SessionBusyPolicy;
   /** W3C trace context to propagate. */
   traceparent?: string;
 }

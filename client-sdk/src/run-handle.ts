@@ -5,7 +5,7 @@
  * `Last-Event-ID` after a dropped connection, so no event is lost or
  * repeated), `cancel()` it.
  */
-import { HEADERS, RunListSchema, RunRecordSchema, isTerminalRunStatus, type RunEvent, type RunList, type RunRecord, type RunStatus } from './contract/index.js';
+import { HEADERS, RunListSchema, RunRecordSchema, isTerminalRunStatus, type ApprovalDecision, type RunEvent, type RunList, type RunRecord, type RunStatus } from './contract/index.js';
 import { AbortError, ProtocolError, TimeoutError, isSquireError } from './errors.js';
 import { cancellationOf } from './internal/cancel.js';
 import { sleep } from './internal/timers.js';
@@ -49,6 +49,18 @@ export class RunHandle<TOutput = unknown> {
         throw stopped(reason);
       });
     }
+  }
+
+  /**
+   * Answers a run paused for input (`status: 'input_required'`, `awaiting`
+   * says what) with a decision; it goes back to the queue. Resolves with
+   * its record. A second answer is refused (`conflict`, 409).
+   */
+  async resume(decision: ApprovalDecision, options: CallOptions & { reason?: string } = {}): Promise<RunRecord> {
+    const { reason, ...callOptions } = options;
+    const body = JSON.stringify({ decision, ...(reason !== undefined && { reason }) });
+    const result = await this.channel.call({ method: 'POST', path: `/v1/runs/${encodeURIComponent(this.id)}/resume`, body, idempotent: false }, callOptions);
+    return parse(RunRecordSchema, result.text, this.channel.name);
   }
 
   /** Cancels the run; idempotent. Resolves with its record. */

@@ -49,6 +49,7 @@ export const CONFIG_OPTIONS = {
   'lease-ms': { env: 'SQUIRE_LEASE_MS', description: "How long a background run's claim holds without renewal: another replica resumes a stopped replica's runs after it" },
   'runs-max-queued': { env: 'SQUIRE_RUNS_MAX_QUEUED', description: 'Background runs queued on disk before 429' },
   'max-attempts': { env: 'SQUIRE_MAX_ATTEMPTS', description: 'Executions of a background run cut off by crashes before it fails' },
+  'input-timeout-ms': { env: 'SQUIRE_INPUT_TIMEOUT_MS', description: 'How long a background run paused for a decision (a tool that needs approval) waits before it ends timed_out' },
   'idempotency-ttl-ms': { env: 'SQUIRE_IDEMPOTENCY_TTL_MS', description: 'How long an Idempotency-Key answer is kept' },
   'run-retention-ms': { env: 'SQUIRE_RUN_RETENTION_MS', description: 'How long finished background runs are kept' },
   model: { env: 'SQUIRE_MODEL', description: "Model name; overrides the agent's" },
@@ -58,6 +59,7 @@ export const CONFIG_OPTIONS = {
   'llm-max-retry-after-ms': { env: 'SQUIRE_LLM_MAX_RETRY_AFTER_MS', description: 'Longest Retry-After of the model that is waited out; longer ones answer 429 at once' },
   'session-max-messages': { env: 'SQUIRE_SESSION_MAX_MESSAGES', description: 'Turns of session memory loaded into a run' },
   'session-max-tokens': { env: 'SQUIRE_SESSION_MAX_TOKENS', description: 'Approximate tokens of session memory loaded into a run' },
+  'session-queue-max': { env: 'SQUIRE_SESSION_QUEUE_MAX', description: 'Runs that may wait for one busy session (on_busy: enqueue) before 429 session_queue_full' },
   'session-ttl-ms': { env: 'SQUIRE_SESSION_TTL_MS', description: 'Idle time after which a session is forgotten' },
   protocols: { env: 'SQUIRE_PROTOCOLS', description: 'Protocols served beside contract v1: any of mcp, a2a, openai, comma-separated, or none' },
   'log-level': { env: 'SQUIRE_LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
@@ -125,6 +127,7 @@ export const ConfigSchema = z
     leaseMs: int(1000, 600_000).default(10_000),
     runsMaxQueued: int(1).default(10_000),
     maxAttempts: int(1, 100).default(3),
+    inputTimeoutMs: int(1000).default(24 * 3600 * 1000),
     idempotencyTtlMs: int(1000).default(24 * 3600 * 1000),
     runRetentionMs: int(1000).default(7 * 24 * 3600 * 1000),
     model: z.string().min(1).optional(),
@@ -134,6 +137,7 @@ export const ConfigSchema = z
     llmMaxRetryAfterMs: int(0).default(5_000),
     sessionMaxMessages: int(1).default(50),
     sessionMaxTokens: int(1).default(8000),
+    sessionQueueMax: int(0, 10_000).default(16),
     sessionTtlMs: int(1000).default(30 * 24 * 3600 * 1000),
     protocols: z
       .string()

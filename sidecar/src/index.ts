@@ -10,6 +10,7 @@ export type {
   LlmAgentDefinition,
   ToolDefinition,
   AgentLimitsOverride,
+  AgentSessionOptions,
   DefinedAgent,
 } from './agent/define-agent.js';
 export type { AgentContext } from './agent/agent-context.js';

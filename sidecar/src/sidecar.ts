@@ -79,6 +79,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     maxMessages: config.sessionMaxMessages,
     maxTokens: config.sessionMaxTokens,
     ttlMs: config.sessionTtlMs,
+    queueMax: config.sessionQueueMax,
     log,
   });
   const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
@@ -88,6 +89,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     maxAttempts: config.maxAttempts,
     retentionMs: config.runRetentionMs,
     leaseMs: config.leaseMs,
+    inputTimeoutMs: config.inputTimeoutMs,
   });
   metrics.trackQueuedRuns(() => runs.countQueued().catch(() => Number.NaN));
   const bodyLimits = { defaultTimeoutMs: limits.defaultTimeoutMs, maxTimeoutMs: limits.maxTimeoutMs, maxBodyBytes: config.maxBody, maxBodyDepth: config.maxBodyDepth };

@@ -206,7 +206,7 @@ describe('Runs: background runs, live status, events, cancel', () => {
     await page.getByRole('tab', { name: 'Runs' }).click();
     await page.getByRole('button', { name: runId }).click();
     await expect.poll(() => text(page, '.run-summary dd')).toBe('running');
-    // This contract has no resume route: the page offers none.
+    // A running run waits for no decision: the page offers no Resume.
     expect(await page.getByRole('button', { name: 'Resume run' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await expect.poll(() => text(page, '.run-summary dd')).toBe('cancelled');
@@ -216,9 +216,9 @@ describe('Runs: background runs, live status, events, cancel', () => {
   });
 
   it('offers Resume, with a form from the route body schema, only where the contract has the resume route', async () => {
-    // This sidecar has no resume route yet (input_required runs come with it): the test adds the
-    // route to the OpenAPI document the page reads, and answers the run's record and the resume
-    // call itself, to pin what the page does once a sidecar has them.
+    // The page builds its Resume form from whatever body schema the contract's resume route
+    // declares: the test swaps in another schema in the OpenAPI document the page reads, and
+    // answers the run's record and the resume call itself, to pin what the page does with it.
     const created = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) });
     const runId: string = created.json.run_id;
     watched = await watchedPage(browser, new URL(sidecar.url).origin);

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   store_unavailable: { status: 503, retryable: true, title: 'State store unavailable' },
   deadline_exceeded: { status: 504, retryable: true, title: 'Deadline exceeded' },
   cancelled: { status: 409, retryable: false, title: 'Run was cancelled' },
+  session_busy: { status: 409, retryable: false, title: 'Session is busy with another run' },
+  session_queue_full: { status: 429, retryable: true, title: 'Too many runs wait for this session' },
 } as const satisfies Record<string, { status: number; retryable: boolean; title: string }>;
 
 /** Every stable problem `code` a sidecar may answer with. */

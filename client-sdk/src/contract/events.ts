@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { InvokeResultSchema } from './invoke.js';
 import { ProblemSchema } from './problem.js';
+import { AwaitingInputSchema } from './runs.js';
 
 const base = { run_id: z.string(), seq: z.number().int().positive() };
 
@@ -43,6 +44,12 @@ export const RunProgressEventSchema = z.object({
   /** Whatever the agent passed to `ctx.emit`. */
   data: z.unknown(),
 });
+/** The run paused: `awaiting` says what decision it needs. */
+export const RunInputRequiredEventSchema = z.object({
+  ...base,
+  type: z.literal('run.input_required'),
+  awaiting: AwaitingInputSchema,
+});
 export const RunCompletedEventSchema = z.object({
   ...base,
   type: z.literal('run.completed'),
@@ -60,6 +67,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   RunToolCallEventSchema,
   RunToolResultEventSchema,
   RunProgressEventSchema,
+  RunInputRequiredEventSchema,
   RunCompletedEventSchema,
   RunFailedEventSchema,
 ]);

@@ -21,6 +21,8 @@ export const HEADERS = {
   lastEventId: 'last-event-id',
   /** Names the session of a call whose body has no place for one (OpenAI chat completions). */
   sessionId: 'squire-session-id',
+  /** What to do when the session is busy with another run (`reject`, `enqueue`, `interrupt`, `rollback`), where the body has no place for `on_busy`. */
+  onBusy: 'squire-on-busy',
 } as const;
 
 export const CONTRACT_VERSION = 'squire/1' as const;

@@ -6,6 +6,17 @@ import { z } from 'zod';
 
 export const MetadataSchema = z.record(z.string(), z.string().max(1024));
 
+/**
+ * What a run on a session does when another run holds that session:
+ * `reject` answers 409 `session_busy` at once; `enqueue` waits its turn
+ * (first come, first served, bounded, within its deadline); `interrupt`
+ * cancels the running one and starts; `rollback` does that and also removes
+ * the cancelled run's messages from the session.
+ */
+export const SESSION_BUSY_POLICIES = ['reject', 'enqueue', 'interrupt', 'rollback'] as const;
+export const SessionBusyPolicySchema = z.enum(SESSION_BUSY_POLICIES);
+export type SessionBusyPolicy = z.infer<typeof SessionBusyPolicySchema>;
+
 export const InvokeRequestSchema = z.strictObject({
   input: z.unknown(),
   session_id: z
@@ -15,6 +26,8 @@ export const InvokeRequestSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._:-]+$/, 'session_id may only hold letters, digits and . _ : -')
     .optional(),
   metadata: MetadataSchema.optional(),
+  /** Overrides the agent's `session.onBusy` for this run. */
+  on_busy: SessionBusyPolicySchema.optional(),
 });
 export type InvokeRequest = z.infer<typeof InvokeRequestSchema>;
 

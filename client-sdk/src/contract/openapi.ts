@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AgentDescriptorSchema } from './descriptor.js';
 import { ProblemSchema } from './problem.js';
 import { InvokeResultSchema, InvokeRequestSchema } from './invoke.js';
-import { CreateRunResponseSchema, RunListSchema, RunRecordSchema } from './runs.js';
+import { CreateRunResponseSchema, ResumeRequestSchema, RunListSchema, RunRecordSchema } from './runs.js';
 import { RunEventSchema } from './events.js';
 import { SessionSchema } from './sessions.js';
 import { CONTRACT_VERSION } from './headers.js';
@@ -81,6 +81,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonSchema {
         InvokeResult: invokeResult,
         AgentDescriptor: toSchema(AgentDescriptorSchema),
         RunRecord: toSchema(RunRecordSchema),
+        ResumeRequest: toSchema(ResumeRequestSchema),
         RunList: toSchema(RunListSchema),
         CreateRunResponse: toSchema(CreateRunResponseSchema),
         RunEvent: toSchema(RunEventSchema),
@@ -146,6 +147,19 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonSchema {
         },
       },
       '/v1/runs/{id}/cancel': { post: { parameters: [runIdParam], responses: { '200': { description: 'run record', content: json('RunRecord') }, '404': problemResponse('not_found') } } },
+      '/v1/runs/{id}/resume': {
+        post: {
+          summary: 'Answer a run paused for input (status input_required) with a decision; it is queued again',
+          parameters: [runIdParam],
+          requestBody: { required: true, content: json('ResumeRequest') },
+          responses: {
+            '200': { description: 'run record', content: json('RunRecord') },
+            '400': problemResponse('invalid_request'),
+            '404': problemResponse('not_found'),
+            '409': problemResponse('conflict: the run is not waiting for a decision (answered already, cancelled, finished)'),
+          },
+        },
+      },
       '/v1/sessions/{id}': {
         get: { parameters: [runIdParam], responses: { '200': { description: 'session', content: json('Session') } } },
         delete: { parameters: [runIdParam], responses: { '204': { description: 'forgotten' } } },

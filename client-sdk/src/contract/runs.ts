@@ -8,6 +8,8 @@ import { UsageSchema } from './invoke.js';
 export const RUN_STATUSES = [
   'queued',
   'running',
+  /** Paused until someone decides (`POST /v1/runs/{id}/resume`); holds no slot. */
+  'input_required',
   'succeeded',
   'failed',
   'cancelled',
@@ -34,6 +36,28 @@ export const RunErrorSchema = z.object({
 });
 export type RunError = z.infer<typeof RunErrorSchema>;
 
+/** What a paused run waits for: a decision on one tool call that needs approval. */
+export const AwaitingInputSchema = z.object({
+  type: z.literal('approval'),
+  call_id: z.string(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  /** When the pause ends with `timed_out` if nobody decided (ISO 8601). */
+  expires_at: z.string(),
+});
+export type AwaitingInput = z.infer<typeof AwaitingInputSchema>;
+
+export const APPROVAL_DECISIONS = ['approve', 'reject'] as const;
+
+/** The body of `POST /v1/runs/{id}/resume`. */
+export const ResumeRequestSchema = z.strictObject({
+  decision: z.enum(APPROVAL_DECISIONS),
+  /** Shown to the model with a rejection. */
+  reason: z.string().max(2000).optional(),
+});
+export type ResumeRequest = z.infer<typeof ResumeRequestSchema>;
+export type ApprovalDecision = ResumeRequest['decision'];
+
 export const RunRecordSchema = z.object({
   run_id: z.string(),
   status: RunStatusSchema,
@@ -45,6 +69,8 @@ export const RunRecordSchema = z.object({
   attempt: z.number().int().nonnegative(),
   max_attempts: z.number().int().positive(),
   usage: UsageSchema.optional(),
+  /** Set while the status is `input_required`. */
+  awaiting: AwaitingInputSchema.optional(),
   created_at: z.string(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),

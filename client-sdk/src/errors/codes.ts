@@ -73,6 +73,9 @@ const SIDECAR_CODES = {
   store_unavailable: { class: 'HttpError', retryable: true, phase: 'response' },
   deadline_exceeded: { class: 'TimeoutError', retryable: true, phase: 'overall' },
   cancelled: { class: 'HttpError', retryable: false, phase: 'response' },
+  // The caller chose `reject`: sending the same turn again at once would defeat it.
+  session_busy: { class: 'HttpError', retryable: false, phase: 'admission' },
+  session_queue_full: { class: 'OverloadedError', retryable: true, phase: 'admission' },
 } as const satisfies { readonly [K in ErrorCode]: ErrorCodeSpec };
 
 /** Codes only the SDK raises. */

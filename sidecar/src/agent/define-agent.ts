@@ -6,6 +6,7 @@
  * output types from `typeof import('./agent').default` without a runtime import.
  */
 import type { z } from 'zod';
+import type { SessionBusyPolicy } from '@squire/client/contract';
 import type { AgentContext } from './agent-context.js';
 import type { ChatTurn } from './chat-turns.js';
 
@@ -21,9 +22,34 @@ export interface AgentLimitsOverride {
   maxTimeoutMs?: number;
 }
 
+/** How runs of this agent share a session (`session_id`). */
+export interface AgentSessionOptions {
+  /**
+   * What a run does when another run holds its session: `reject` (409
+   * `session_busy`), `enqueue` (wait its turn), `interrupt` (cancel the
+   * running one, then start), `rollback` (that, and remove the cancelled
+   * run's messages). A caller's `on_busy` (or `Squire-On-Busy`) overrides it.
+   * @default 'enqueue'
+   */
+  onBusy?: SessionBusyPolicy;
+}
+
 export interface ToolDefinition<TParams extends z.ZodType = z.ZodType> {
   description: string;
   parameters: TParams;
+  /**
+   * A person decides before each call runs: the run pauses with status
+   * `input_required` until `POST /v1/runs/{id}/resume` brings `approve` (the
+   * tool runs) or `reject` (the model is told). Background runs only: an
+   * invoke that reaches such a call fails, as nobody could answer it.
+   */
+  needsApproval?: boolean;
+  /**
+   * Run the tool again when a durable run resumes after a crash, instead of
+   * taking its recorded result (for tools whose answer should be fresh and
+   * that are safe to repeat). @default false
+   */
+  idempotent?: boolean;
   execute(args: z.output<TParams>, ctx: AgentContext<unknown>): unknown;
 }
 
@@ -43,6 +69,7 @@ interface AgentIdentity<TIn extends z.ZodType, TOut extends z.ZodType> {
   /** Readiness check behind `/readyz`; a throw or `false` answers 503 `not_ready`. */
   ready?: () => boolean | Promise<boolean>;
   limits?: AgentLimitsOverride;
+  session?: AgentSessionOptions;
   /**
    * How a chat conversation (OpenAI chat completions, an A2A text message)
    * becomes this agent's input. Without it a code agent answers those

@@ -43,8 +43,12 @@ describe('listOperations', () => {
 });
 
 describe('resumeRoute', () => {
-  it('is absent on a sidecar whose contract has no resume route', async () => {
-    expect(resumeRoute(await sidecarOpenApi())).toBeUndefined();
+  it("is found on the sidecar's own contract, with the ResumeRequest body, and absent from a document without the route", async () => {
+    const document = await sidecarOpenApi();
+    expect(resumeRoute(document)).toEqual({ schema: { $ref: '#/components/schemas/ResumeRequest' } });
+    const paths = { ...(document.paths as Record<string, unknown>) };
+    delete paths[RESUME_PATH];
+    expect(resumeRoute({ ...document, paths })).toBeUndefined();
   });
 
   it('is found, with its body schema, when the document has the route', async () => {

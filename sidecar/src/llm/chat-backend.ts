@@ -5,7 +5,7 @@
  * signal, its usage meter, its event stream and its trace context.
  */
 import type { ModelProvider } from '@squire/client/contract';
-import type { ChatRequest, ChatResult, LlmClient, LlmProvider, LlmRunScope } from './llm-client.js';
+import { approximateTokens, type ChatRequest, type ChatResult, type LlmClient, type LlmProvider, type LlmRunScope } from './llm-client.js';
 import { ModelRetries } from './model-retries.js';
 import { retryAllowance } from './model-retry-policy.js';
 
@@ -50,19 +50,30 @@ export function providerFromBackend(backend: ChatBackend, models: { forced?: str
       return {
         provider: backend.descriptor,
         async chat(request: ChatRequest): Promise<ChatResult> {
-          const result = await retries.run(
-            () =>
-              backend.complete(
+          const result = await retries.run(async () => {
+            const metered = scope.usage.begin(approximateTokens(JSON.stringify(request.messages)));
+            try {
+              const answer = await backend.complete(
                 { ...request, model: models.forced ?? request.model ?? models.fallback },
                 {
                   signal: scope.signal,
                   traceparent: scope.traceparent,
-                  onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
+                  onDelta: request.stream
+                    ? (delta) => {
+                        metered.streamed(delta);
+                        scope.emit({ type: 'run.delta', delta });
+                      }
+                    : undefined,
                 },
-              ),
-            scope.signal,
-          );
-          scope.usage.add(result.usage);
+              );
+              metered.settle(answer.usage);
+              return answer;
+            } catch (error) {
+              // What streamed before a cancel or a failure was produced, and is billed.
+              metered.cutOff();
+              throw error;
+            }
+          }, scope.signal);
           return result;
         },
       };
@@ -72,7 +83,4 @@ export function providerFromBackend(backend: ChatBackend, models: { forced?: str
   };
 }
 
-/** Rough token count (≈ 4 characters a token), for the offline model and session windows. */
-export function approximateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+export { approximateTokens } from './llm-client.js';

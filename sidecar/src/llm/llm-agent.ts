@@ -5,24 +5,44 @@
  * each tool's zod schema and executed, their results (or errors, which the
  * model gets to see rather than crashing the run) fed back, up to `maxSteps`
  * model calls; the final answer is parsed as the agent's output.
+ *
+ * Each model answer and each tool result is journaled before the next step,
+ * so a durable run resumed after a crash or a pause takes the steps it
+ * already finished from its journal (its events were published then):
+ * finished model calls are not paid again, finished tools do not run again
+ * (unless `idempotent`). A tool that `needsApproval` pauses the run until a
+ * decision is journaled.
  */
 import { z } from 'zod';
-import type { RunEventDraft } from '@squire/client/contract';
+import type { ApprovalDecision, RunEventDraft, Usage } from '@squire/client/contract';
 import type { AgentContext } from '../agent/agent-context.js';
 import type { LlmAgentDefinition, ToolDefinition } from '../agent/define-agent.js';
 import { SidecarError } from '../errors.js';
 import { toJsonSchema } from '../agent/json-schema.js';
-import type { ChatMessage, ChatTool } from './llm-client.js';
+import type { ChatMessage, ChatResult, ChatTool } from './llm-client.js';
+import { NO_JOURNAL, RunPaused, type StepJournal } from '../runtime/step-journal.js';
 import { lastUserText, type ChatTurn } from '../agent/chat-turns.js';
 
 export const DEFAULT_MAX_STEPS = 8;
+
+/** The run's journal, and where the usage of model calls taken from it is counted (they were paid). */
+export interface LoopSteps {
+  journal: StepJournal;
+  countReplayed(usage: Usage): void;
+}
+
+const NO_STEPS: LoopSteps = { journal: NO_JOURNAL, countReplayed: () => undefined };
+
+type ToolOutcome = { result: unknown } | { error: string };
 
 export async function runLlmAgent(
   definition: LlmAgentDefinition,
   ctx: AgentContext<unknown>,
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
+  steps: LoopSteps = NO_STEPS,
 ): Promise<unknown> {
+  const { journal } = steps;
   const instructions = typeof definition.instructions === 'function' ? definition.instructions(ctx) : definition.instructions;
   // A chat-shaped caller's messages go to the model as they are; otherwise the agent's prompt builds the user turn.
   const userTurns: ChatTurn[] = conversation
@@ -42,20 +62,27 @@ export async function runLlmAgent(
   const maxSteps = definition.maxSteps ?? DEFAULT_MAX_STEPS;
 
   for (let step = 1; step <= maxSteps; step += 1) {
-    const answer = await ctx.llm.chat({
-      messages,
-      ...(definition.model !== undefined && { model: definition.model }),
-      ...(chatTools.length > 0 && { tools: chatTools }),
-      ...(responseSchema && { responseSchema }),
-      stream: true,
-    });
+    throwIfStopped(ctx.signal);
+    const modelKey = `model:${step}`;
+    let answer = journal.get(modelKey) as ChatResult | undefined;
+    if (answer) {
+      steps.countReplayed(answer.usage);
+    } else {
+      answer = await ctx.llm.chat({
+        messages,
+        ...(definition.model !== undefined && { model: definition.model }),
+        ...(chatTools.length > 0 && { tools: chatTools }),
+        ...(responseSchema && { responseSchema }),
+        stream: true,
+      });
+      await journal.record(modelKey, answer);
+    }
     if (answer.toolCalls.length > 0) {
       messages.push({ role: 'assistant', content: answer.content, tool_calls: answer.toolCalls });
       for (const call of answer.toolCalls) {
-        const outcome = await callTool(definition.tools?.[call.function.name], call.function.name, call.function.arguments, ctx, (args) =>
-          publish({ type: 'run.tool_call', call_id: call.id, name: call.function.name, arguments: args }),
-        );
-        publish({ type: 'run.tool_result', call_id: call.id, name: call.function.name, ...outcome });
+        // A cancelled run starts no further tool: a tool's side effects are what a cancel must stop.
+        throwIfStopped(ctx.signal);
+        const outcome = await toolStep(definition.tools?.[call.function.name], call.id, call.function.name, call.function.arguments, ctx, publish, journal);
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify('error' in outcome ? { error: outcome.error } : outcome.result ?? null) });
       }
       continue;
@@ -68,13 +95,56 @@ export async function runLlmAgent(
   throw new SidecarError('agent_error', `agent "${definition.name}" did not reach a final answer within ${maxSteps} model calls (maxSteps)`);
 }
 
+/**
+ * One tool call as a journaled step: its recorded outcome when an earlier
+ * attempt finished it (an idempotent tool runs again, quietly), else the
+ * call itself — after a decision, for a tool that needs approval — with its
+ * events, recorded before the loop goes on.
+ */
+async function toolStep(
+  tool: ToolDefinition | undefined,
+  callId: string,
+  name: string,
+  rawArguments: string,
+  ctx: AgentContext<unknown>,
+  publish: (event: RunEventDraft) => void,
+  journal: StepJournal,
+): Promise<ToolOutcome> {
+  const key = `tool:${callId}`;
+  const recorded = journal.get(key) as ToolOutcome | undefined;
+  if (recorded && !tool?.idempotent) return recorded;
+  const decision = tool?.needsApproval ? (journal.get(`approval:${callId}`) as { decision: ApprovalDecision; reason?: string } | undefined) : undefined;
+  // Its call was announced before the run paused for the decision, or by the attempt that recorded it.
+  const announced = recorded !== undefined || decision !== undefined;
+  const announce = (args: unknown) => {
+    if (!announced) publish({ type: 'run.tool_call', call_id: callId, name, arguments: args });
+  };
+  const outcome = await callTool(tool, name, rawArguments, ctx, announce, (args) => {
+    if (!tool?.needsApproval || decision?.decision === 'approve') return undefined;
+    if (decision?.decision === 'reject') return { error: `a person rejected this call${decision.reason ? `: ${decision.reason}` : ''}` };
+    if (!journal.durable) {
+      throw new SidecarError('agent_error', `tool "${name}" needs approval, which only a background run (POST /v1/runs) can wait for`);
+    }
+    throw new RunPaused({ type: 'approval', call_id: callId, tool: name, arguments: args });
+  });
+  if (recorded) return outcome;
+  publish({ type: 'run.tool_result', call_id: callId, name, ...outcome });
+  await journal.record(key, outcome);
+  return outcome;
+}
+
+/**
+ * Parses, announces and validates a call; then lets `admit` answer it
+ * instead (a rejection) or stop the run (a pause) before it runs.
+ */
 async function callTool(
   tool: ToolDefinition | undefined,
   name: string,
   rawArguments: string,
   ctx: AgentContext<unknown>,
   announce: (args: unknown) => void,
-): Promise<{ result: unknown } | { error: string }> {
+  admit: (args: unknown) => ToolOutcome | undefined,
+): Promise<ToolOutcome> {
   let args: unknown;
   try {
     args = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
@@ -88,6 +158,8 @@ async function callTool(
   if (!parsed.success) {
     return { error: `invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}` };
   }
+  const answered = admit(args);
+  if (answered) return answered;
   try {
     return { result: await tool.execute(parsed.data, ctx) };
   } catch (error) {
@@ -104,4 +176,8 @@ function parseJsonAnswer(text: string, agent: string): unknown {
   } catch {
     throw new SidecarError('agent_error', `the model's final answer for agent "${agent}" is not the JSON its output schema needs: ${text.slice(0, 200)}`);
   }
+}
+
+function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason;
 }

@@ -58,11 +58,27 @@ export interface LlmClient {
   chat(request: ChatRequest): Promise<ChatResult>;
 }
 
-/** Accumulates token usage of every model call of one run. */
+/** One model call in flight, as counted by its run's meter. */
+export interface MeteredCall {
+  /** A piece of the answer arrived (streaming): counted at once, so a call cut off still counts what it produced. */
+  streamed(text: string): void;
+  /** The call completed: its reported usage replaces the running estimate. */
+  settle(usage: { input_tokens?: number; output_tokens?: number }): void;
+  /** The call failed or was cut off: what streamed before stays counted, a call that produced nothing is dropped. */
+  cutOff(): void;
+}
+
+/**
+ * Accumulates token usage of every model call of one run. A streaming call
+ * counts as it streams (estimated from the text, as no usage chunk has come
+ * yet), so when a cancel cuts it off the run's usage already holds what was
+ * consumed and stops growing.
+ */
 export class UsageMeter {
   private inputTokens = 0;
   private outputTokens = 0;
   private calls = 0;
+  private readonly open = new Set<{ input: number; output: number; started: boolean }>();
 
   add(usage: { input_tokens?: number; output_tokens?: number }): void {
     this.inputTokens += usage.input_tokens ?? 0;
@@ -70,14 +86,42 @@ export class UsageMeter {
     this.calls += 1;
   }
 
-  snapshot(): Usage {
+  /** Starts counting a call whose prompt is about `promptTokens` long. */
+  begin(promptTokens: number): MeteredCall {
+    const call = { input: promptTokens, output: 0, started: false };
+    this.open.add(call);
     return {
-      input_tokens: this.inputTokens,
-      output_tokens: this.outputTokens,
-      total_tokens: this.inputTokens + this.outputTokens,
-      llm_calls: this.calls,
+      streamed: (text) => {
+        call.started = true;
+        call.output += approximateTokens(text);
+      },
+      settle: (usage) => {
+        if (this.open.delete(call)) this.add(usage);
+      },
+      cutOff: () => {
+        if (!this.open.delete(call) || !call.started) return;
+        this.add({ input_tokens: call.input, output_tokens: call.output });
+      },
     };
   }
+
+  snapshot(): Usage {
+    let input = this.inputTokens;
+    let output = this.outputTokens;
+    let calls = this.calls;
+    for (const call of this.open) {
+      if (!call.started) continue;
+      input += call.input;
+      output += call.output;
+      calls += 1;
+    }
+    return { input_tokens: input, output_tokens: output, total_tokens: input + output, llm_calls: calls };
+  }
+}
+
+/** Rough token count (≈ 4 characters a token), for the offline model, session windows and cut-off streams. */
+export function approximateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
 }
 
 export interface LlmRunScope {

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent } from '@squire/client/contract';
+import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent, type SessionBusyPolicy } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
@@ -15,6 +15,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
+import { parseSessionPolicy } from '../session/session-gate.js';
 import { readJsonBody } from './read-json-body.js';
 import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
 import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
@@ -37,6 +38,8 @@ export interface ParsedInvoke {
   rawInput: unknown;
   input: unknown;
   sessionId: string | undefined;
+  /** The body's `on_busy`, when it has one. */
+  onBusy?: SessionBusyPolicy | undefined;
   metadata: Record<string, string>;
   timeoutMs: number;
 }
@@ -64,6 +67,7 @@ export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor,
     rawInput: envelope.data.input,
     input: executor.validateInput(envelope.data.input),
     sessionId: envelope.data.session_id,
+    onBusy: envelope.data.on_busy,
     metadata: envelope.data.metadata ?? {},
     timeoutMs,
   };
@@ -85,7 +89,7 @@ function isBareEnvelope(body: unknown): body is { input: unknown } {
 /** A run for a caller who waits for its answer (invoke, and the chat-shaped protocols), with the request's log fields and trace context. */
 export function syncRunRequest(
   c: Context<SidecarEnv>,
-  fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
+  fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'onBusy' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
 ): Omit<RunRequest, 'signals'> {
   const runId = newRunId();
   c.set('runId', runId);
@@ -93,6 +97,8 @@ export function syncRunRequest(
     runId,
     input: fields.input,
     sessionId: fields.sessionId,
+    // The body's field, else the header (for protocols whose bodies have no place for it).
+    onBusy: fields.onBusy ?? parseSessionPolicy(requestHeader(c, HEADERS.onBusy)),
     metadata: fields.metadata,
     attempt: 1,
     deadline: Date.now() + fields.timeoutMs,

@@ -2,12 +2,14 @@
  * @module
  * Durable background runs: `POST /v1/runs` (202 once on disk), `GET
  * /v1/runs/{id}`, `GET /v1/runs` (status filter, cursor), `POST
- * /v1/runs/{id}/cancel` (idempotent) and `GET /v1/runs/{id}/events` (SSE,
+ * /v1/runs/{id}/cancel` (idempotent), `POST /v1/runs/{id}/resume` (a
+ * decision for a run paused for input; once) and `GET /v1/runs/{id}/events` (SSE,
  * replayed after `Last-Event-ID`, then live until the run ends).
  */
 import { Hono } from 'hono';
-import { HEADERS, RUN_STATUSES, type RunStatus } from '@squire/client/contract';
-import { SidecarError } from '../errors.js';
+import { HEADERS, RUN_STATUSES, ResumeRequestSchema, type RunStatus } from '@squire/client/contract';
+import { SidecarError, toValidationIssues } from '../errors.js';
+import { readJsonBody } from './read-json-body.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
@@ -33,6 +35,9 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
   app.post('/v1/runs', async (c) => {
     deps.lifecycle.assertAcceptingWork();
     const parsed = await parseInvoke(c, deps.executor, deps.limits);
+    if (parsed.onBusy !== undefined || requestHeader(c, HEADERS.onBusy) !== undefined) {
+      throw new SidecarError('invalid_request', "on_busy applies to invokes; a background run waits for its session or follows the agent's session.onBusy");
+    }
     const key = requestHeader(c, HEADERS.idempotencyKey);
     const { runId, replayed } = await deps.runs.submit({
       input: parsed.rawInput,
@@ -71,6 +76,15 @@ export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
   });
 
   app.post('/v1/runs/:id/cancel', async (c) => c.json(await deps.runs.cancel(c.req.param('id'))));
+
+  app.post('/v1/runs/:id/resume', async (c) => {
+    const body = await readJsonBody(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
+    const answer = ResumeRequestSchema.safeParse(body);
+    if (!answer.success) {
+      throw new SidecarError('invalid_request', 'the body must be {"decision": "approve" | "reject", "reason"?: string}', { issues: toValidationIssues(answer.error.issues) });
+    }
+    return c.json(await deps.runs.resume(c.req.param('id'), answer.data));
+  });
 
   app.get('/v1/runs/:id/events', async (c) => {
     const runId = c.req.param('id');

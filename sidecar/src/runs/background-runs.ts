@@ -7,7 +7,7 @@
  * durable is the store's.
  */
 import type { Logger } from 'pino';
-import type { RunEvent, RunRecord } from '@squire/client/contract';
+import type { ResumeRequest, RunEvent, RunRecord } from '@squire/client/contract';
 import { SidecarError } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
@@ -25,6 +25,8 @@ export interface BackgroundRunsOptions {
   retentionMs: number;
   /** How long a claimed run holds without renewal. @default 10000 */
   leaseMs?: number;
+  /** How long a run paused for input waits for a decision before it ends `timed_out`. */
+  inputTimeoutMs?: number;
 }
 
 export interface Submission {
@@ -53,7 +55,10 @@ export class BackgroundRuns {
     private readonly log: Logger,
     private readonly options: BackgroundRunsOptions,
   ) {
-    this.dispatcher = new RunDispatcher(store, executor, slots, lifecycle, log, { leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS });
+    this.dispatcher = new RunDispatcher(store, executor, slots, lifecycle, log, {
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+      ...(options.inputTimeoutMs !== undefined && { inputTimeoutMs: options.inputTimeoutMs }),
+    });
   }
 
   /** Reclaims what a stopped owner left running, then starts dispatching. */
@@ -102,15 +107,38 @@ export class BackgroundRuns {
 
   /** Cancels a run; idempotent. Resolves with the record once the cancel took effect here. */
   async cancel(runId: string): Promise<RunRecord> {
+    // Running here: stop it before anything is written, so its model connection closes at
+    // once rather than after the cancel's commit; the store then records what it became.
+    const reason = () => new SidecarError('cancelled', 'the run was cancelled by request');
+    let stopping = this.dispatcher.abort(runId, reason());
     const cancelled = await this.store.runs.cancel(runId, Date.now());
     if (!cancelled) throw new SidecarError('not_found', `no run "${runId}"`);
-    if (cancelled.outcome !== 'requested') return cancelled.record;
-    // Running here: abort it and answer once its end is recorded. Running on
-    // another replica (shared store): it stops at that replica's next heartbeat.
-    if (await this.dispatcher.abort(runId, new SidecarError('cancelled', 'the run was cancelled by request'))) {
-      return (await this.store.runs.get(runId)) ?? cancelled.record;
+    // Claimed here while the cancel was being committed: its attempt has begun by now.
+    if (!stopping && cancelled.outcome === 'requested') stopping = this.dispatcher.abort(runId, reason());
+    // Running on another replica (shared store): it stops at that replica's next heartbeat.
+    if (!stopping) return cancelled.record;
+    // Answer once its end is recorded.
+    await stopping;
+    return (await this.store.runs.get(runId)) ?? cancelled.record;
+  }
+
+  /**
+   * Answers a run paused for input with a decision on the call it awaits,
+   * and queues it again; 409 when it is not waiting (already answered,
+   * cancelled, finished). Resolves with the record once the answer is kept.
+   */
+  async resume(runId: string, answer: ResumeRequest): Promise<RunRecord> {
+    const record = await this.store.runs.get(runId);
+    if (!record) throw new SidecarError('not_found', `no run "${runId}"`);
+    if (record.status !== 'input_required' || !record.awaiting) {
+      throw new SidecarError('conflict', `run "${runId}" is ${record.status}, not waiting for a decision`, { runId });
     }
-    return cancelled.record;
+    const decision = { decision: answer.decision, ...(answer.reason !== undefined && { reason: answer.reason }) };
+    if (!(await this.store.runs.resume(runId, { key: `approval:${record.awaiting.call_id}`, data: JSON.stringify(decision) }))) {
+      // Answered (or cancelled) by someone else in the meantime.
+      throw new SidecarError('conflict', `run "${runId}" is no longer waiting for a decision`, { runId });
+    }
+    return (await this.store.runs.get(runId)) ?? record;
   }
 
   /**

@@ -10,20 +10,25 @@
  * heartbeat reclaims the runs of owners that died.
  */
 import type { Logger } from 'pino';
-import type { RunEvent, RunEventDraft } from '@squire/client/contract';
+import type { RunEvent, RunEventDraft, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
-import type { RunExecutor } from '../runtime/run-executor.js';
+import { usageOfFailure, type RunExecutor } from '../runtime/run-executor.js';
 import { RunEventChannel } from '../runtime/run-events.js';
 import type { Release, Slots } from '../runtime/slots.js';
 import type { ClaimedRun, Lease, RunResult, Store, StoredEvent } from '../store/store.js';
+import { RunPaused, storeJournal } from '../runtime/step-journal.js';
 
 export interface RunDispatcherOptions {
   /** How long a claim holds without renewal; the heartbeat renews every third of it. */
   leaseMs: number;
   /** Most runs taken by one claim. @default 16 */
   claimBatch?: number;
+  /** How long a run paused for input waits for a decision. @default 86400000 */
+  inputTimeoutMs?: number;
 }
+
+export const DEFAULT_INPUT_TIMEOUT_MS = 24 * 3600_000;
 
 interface Attempt {
   abort: AbortController;
@@ -85,13 +90,12 @@ export class RunDispatcher {
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  /** Aborts an attempt executing here and waits until it recorded its end; false if none is. */
-  async abort(runId: string, reason: unknown): Promise<boolean> {
+  /** Aborts an attempt executing here; resolves once it recorded its end. Undefined if none executes here. */
+  abort(runId: string, reason: unknown): Promise<void> | undefined {
     const attempt = this.attempts.get(runId);
-    if (!attempt) return false;
+    if (!attempt) return undefined;
     attempt.abort.abort(reason);
-    await attempt.settled;
-    return true;
+    return attempt.settled;
   }
 
   wake(): void {
@@ -186,6 +190,16 @@ export class RunDispatcher {
       this.log.warn({ runId, attempt: lease.attempt }, 'background run stopped: another owner holds it now');
       return;
     }
+    if (ending instanceof RunPaused) {
+      // The slot frees with this attempt's end: a paused run waits on disk, holding nothing.
+      const until = Date.now() + (this.options.inputTimeoutMs ?? DEFAULT_INPUT_TIMEOUT_MS);
+      const awaiting = { ...ending.awaiting, expires_at: new Date(until).toISOString() };
+      const event = storedEvent(events.publish({ type: 'run.input_required', awaiting }));
+      const paused = event && (await this.record('pause', runId, () => this.store.runs.pause(lease, JSON.stringify(awaiting), event, until)));
+      if (paused) this.log.info({ runId, tool: awaiting.tool }, 'background run paused for a decision');
+      else this.log.warn({ runId }, 'background run pause not recorded: the run is no longer held by this attempt');
+      return;
+    }
     if (ending === 'requeue') {
       // Not the run's fault: the next owner runs it again, as the same attempt.
       await this.record('requeue', runId, () => this.store.runs.requeue(lease));
@@ -198,12 +212,14 @@ export class RunDispatcher {
   }
 
   /** Runs the agent; how the attempt ends: a result to record, back to the queue (drain), or lost to another owner. */
-  private async endingOf(run: ClaimedRun, slot: Release, attempt: Attempt, events: RunEventChannel): Promise<Ending | 'requeue' | 'lost'> {
+  private async endingOf(run: ClaimedRun, slot: Release, attempt: Attempt, events: RunEventChannel): Promise<Ending | RunPaused | 'requeue' | 'lost'> {
     const { runId, attempt: number } = run.lease;
     try {
       let input: unknown;
+      let recorded;
       try {
         input = this.executor.validateInput(run.input);
+        recorded = await this.store.journal.read(runId);
       } catch (error) {
         slot();
         throw error;
@@ -219,6 +235,7 @@ export class RunDispatcher {
         events,
         kind: 'background',
         slot,
+        journal: storeJournal(this.store.journal, run.lease, recorded),
       });
       const result = { run_id: runId, status: 'succeeded' as const, output: outcome.output, usage: outcome.usage, timing: outcome.timing, attempt: number };
       const output = serialized(outcome.output);
@@ -227,9 +244,10 @@ export class RunDispatcher {
       return { result: { status: 'succeeded', output, usage: JSON.stringify(outcome.usage) }, draft: { type: 'run.completed', result } };
     } catch (error) {
       if (attempt.lost) return 'lost';
+      if (error instanceof RunPaused) return error;
       const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
       if (failure.code === 'draining' && this.lifecycle.phase === 'draining') return 'requeue';
-      return failureEnding(failure);
+      return failureEnding(failure, usageOfFailure(error));
     }
   }
 
@@ -305,10 +323,10 @@ interface Ending {
   draft: RunEventDraft;
 }
 
-function failureEnding(failure: SidecarError): Ending {
+function failureEnding(failure: SidecarError, usage?: Usage): Ending {
   const status = failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed';
   return {
-    result: { status, error: { code: failure.code, message: failure.message, retryable: failure.retryable } },
+    result: { status, error: { code: failure.code, message: failure.message, retryable: failure.retryable }, ...(usage && { usage: JSON.stringify(usage) }) },
     draft: { type: 'run.failed', error: failure.toProblem() },
   };
 }

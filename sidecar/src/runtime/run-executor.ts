@@ -6,7 +6,7 @@
  * Every failure leaves here as a `SidecarError` carrying the run id.
  */
 import type { Logger } from 'pino';
-import type { RunEventDraft, Usage } from '@squire/client/contract';
+import type { RunEventDraft, SessionBusyPolicy, Usage } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isAgentError } from '../agent/agent-error.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
@@ -19,6 +19,9 @@ import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
 import type { Release, Slots } from './slots.js';
+import { NO_JOURNAL, RunPaused, type StepJournal } from './step-journal.js';
+
+type HeldSession = SessionMemory & { release(): void };
 
 /**
  * Runs a declarative LLM agent; `publish` puts tool calls and results on the
@@ -30,10 +33,14 @@ export type RunLlmAgent = (
   ctx: AgentContext<unknown>,
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
+  steps?: { journal: StepJournal; countReplayed(usage: Usage): void },
 ) => Promise<unknown>;
 
 export interface SessionOpener {
-  open(sessionId: string, signal: AbortSignal): Promise<SessionMemory & { release(): void }>;
+  open(
+    sessionId: string,
+    options: { signal: AbortSignal; onBusy?: SessionBusyPolicy | undefined; interrupt?: (reason: SidecarError) => void },
+  ): Promise<SessionMemory & { release(): void }>;
 }
 
 export interface RunExecutorDeps {
@@ -53,6 +60,8 @@ export interface RunRequest {
   /** Already validated by `validateInput`. */
   input: unknown;
   sessionId?: string | undefined;
+  /** What to do when the session is busy; the agent's `session.onBusy` when absent. */
+  onBusy?: SessionBusyPolicy | undefined;
   metadata: Record<string, string>;
   attempt: number;
   /** Epoch milliseconds. */
@@ -77,12 +86,22 @@ export interface RunRequest {
   conversation?: readonly ChatTurn[] | undefined;
   /** Retries the caller allows (`Squire-Max-Retries`): model retries of this run stay within them. */
   callerMaxRetries?: number | undefined;
+  /** The steps earlier attempts finished, and where this one records its own (background runs). */
+  journal?: StepJournal | undefined;
 }
 
 export interface RunOutcome {
   output: unknown;
   usage: Usage;
   timing: { queued_ms: number; run_ms: number; total_ms: number };
+}
+
+/** What the model calls of a failed run consumed, for those who record its end (a cancelled run is billed too). */
+const usageOfFailures = new WeakMap<SidecarError, Usage>();
+
+/** The usage of a run that ended with `failure`; undefined when it called no model. */
+export function usageOfFailure(failure: unknown): Usage | undefined {
+  return failure instanceof SidecarError ? usageOfFailures.get(failure) : undefined;
 }
 
 export class RunExecutor {
@@ -108,14 +127,23 @@ export class RunExecutor {
     // Built on first use: a run that succeeds quietly never pays for a child logger.
     const log = () => (runLog ??= this.deps.log.child({ ...request.logBindings, runId: request.runId, attempt: request.attempt }));
     let release: Release | undefined = request.slot;
-    // Once the agent's code starts, only its settling frees the slot (see below).
+    let session: HeldSession | undefined;
+    // Once the agent's code starts, only its settling frees the slot and the session (see below).
     let agentStarted = false;
+    const usage = new UsageMeter();
     try {
+      // The session before the slot: a run waiting its turn on a busy session keeps no slot from others.
+      if (request.sessionId !== undefined && this.deps.sessions) {
+        session = await this.deps.sessions.open(request.sessionId, {
+          signal: abort.signal,
+          onBusy: request.onBusy ?? this.deps.agent.session?.onBusy,
+          interrupt: (reason) => abort.abort(reason),
+        });
+      }
       release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
-      const usage = new UsageMeter();
-      const output = await this.runAgent(request, abort, usage, log, {
+      const output = await this.runAgent(request, abort, usage, log, session ?? NO_SESSION, {
         started: () => {
           agentStarted = true;
         },
@@ -134,18 +162,28 @@ export class RunExecutor {
         timing: { queued_ms: round(queuedMs), run_ms: round(runMs), total_ms: round(performance.now() - started) },
       };
     } catch (error) {
+      // Not a failure: the run waits for a decision, and its dispatcher stores the pause.
+      if (error instanceof RunPaused && !abort.aborted) {
+        this.account('input_required', request.kind, performance.now() - started);
+        throw error;
+      }
       const failure = this.toFailure(error, abort).withRunId(request.runId);
+      const consumed = usage.snapshot();
+      if (consumed.llm_calls > 0) usageOfFailures.set(failure, consumed);
       if (failure.code === 'agent_error' || failure.code === 'internal_error') {
         log().error({ err: error, code: failure.code }, 'run failed');
       } else {
         if (this.deps.log.isLevelEnabled('debug')) log().debug({ code: failure.code }, 'run stopped');
       }
-      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started);
+      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started, consumed);
       throw failure;
     } finally {
       abort.dispose();
       unregister?.();
-      if (!agentStarted) release?.();
+      if (!agentStarted) {
+        release?.();
+        session?.release();
+      }
     }
   }
 
@@ -154,13 +192,10 @@ export class RunExecutor {
     abort: RunAbort,
     usage: UsageMeter,
     log: () => Logger,
+    session: SessionMemory & { release?: () => void },
     lifecycle: { started(): void; settled(): void },
   ): Promise<unknown> {
     const { agent } = this.deps;
-    let session: (SessionMemory & { release?: () => void }) = NO_SESSION;
-    if (request.sessionId !== undefined && this.deps.sessions) {
-      session = await this.deps.sessions.open(request.sessionId, abort.signal);
-    }
     const provider = this.deps.llm;
     let llm: LlmClient | undefined;
     const ctx: AgentContext<unknown> = {
@@ -199,7 +234,14 @@ export class RunExecutor {
     };
     lifecycle.started();
     const work = Promise.resolve()
-      .then(() => (isLlmAgent(agent) ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation) : agent.run(ctx)))
+      .then(() =>
+        isLlmAgent(agent)
+          ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation, {
+              journal: request.journal ?? NO_JOURNAL,
+              countReplayed: (replayed) => usage.add(replayed),
+            })
+          : agent.run(ctx),
+      )
       .finally(() => {
         session.release?.();
         lifecycle.settled();

@@ -39,7 +39,7 @@ describe('window', () => {
 describe('Sessions', () => {
   it('loads the window of what was appended, the last maxMessages trimmed to about maxTokens', async () => {
     const memory = sessions({ maxMessages: 2, maxTokens: 10 });
-    const held = await memory.open('s', never);
+    const held = await memory.open('s', { signal: never });
     await held.append({ role: 'user', content: 'a'.repeat(40) }, { role: 'assistant', content: 'b'.repeat(20) }, { role: 'user', content: 'c'.repeat(16) });
     expect((await held.messages()).map((message) => message.content[0])).toEqual(['b', 'c']);
     held.release();
@@ -49,7 +49,7 @@ describe('Sessions', () => {
   it('forgets sessions idle past the TTL', async () => {
     let now = 1_000_000;
     const memory = sessions({ ttlMs: 1000, now: () => now });
-    const held = await memory.open('old', never);
+    const held = await memory.open('old', { signal: never });
     await held.append({ role: 'user', content: 'hi' });
     held.release();
     now += 5000;
@@ -60,14 +60,38 @@ describe('Sessions', () => {
 
   it('makes a second opener of one session wait for the first release', async () => {
     const memory = sessions();
-    const first = await memory.open('s', never);
+    const first = await memory.open('s', { signal: never });
     let secondHeld = false;
-    const second = memory.open('s', never).then((held) => ((secondHeld = true), held));
+    const second = memory.open('s', { signal: never }).then((held) => ((secondHeld = true), held));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(secondHeld).toBe(false);
     first.release();
     first.release();
     (await second).release();
     expect(secondHeld).toBe(true);
+  });
+
+  it('rollback: a run interrupted by a newer one under rollback leaves no message behind; under interrupt it adds no more', async () => {
+    const memory = sessions();
+    const before = await memory.open('s', { signal: never });
+    await before.append({ role: 'user', content: 'kept' }, { role: 'assistant', content: 'kept too' });
+    before.release();
+
+    let interrupted = 0;
+    const first = await memory.open('s', { signal: never, interrupt: () => (interrupted += 1) });
+    await first.append({ role: 'user', content: 'half a turn' });
+    const newer = memory.open('s', { signal: never, onBusy: 'rollback' });
+    expect(interrupted).toBe(1);
+    await expect(first.append({ role: 'assistant', content: 'too late' })).rejects.toMatchObject({ code: 'cancelled' });
+    first.release();
+    const held = await newer;
+    expect((await held.messages()).map((message) => message.content)).toEqual(['kept', 'kept too']);
+    await held.append({ role: 'user', content: 'next' });
+
+    const third = memory.open('s', { signal: never, onBusy: 'interrupt' });
+    held.release();
+    (await third).release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await memory.get('s'))?.messages.map((message) => message.content)).toEqual(['kept', 'kept too', 'next']);
   });
 });

@@ -34,3 +34,10 @@ export function gaveUpAfterAttempts(runId: string, seq: number, attempts: number
   const problem: Problem = { type: 'about:blank', status: 500, title: 'Run gave up after repeated interruptions', detail: message, code: 'max_attempts_exceeded', retryable: false, run_id: runId };
   return { error: { code: 'max_attempts_exceeded', message, retryable: false }, event: stored({ type: 'run.failed', error: problem, run_id: runId, seq }) };
 }
+
+/** A paused run nobody answered in time. */
+export function pauseExpired(runId: string, seq: number): StoreEnding {
+  const detail = 'nobody answered the run while it waited for input';
+  const problem: Problem = { type: 'about:blank', status: ERROR_CODES.deadline_exceeded.status, title: ERROR_CODES.deadline_exceeded.title, detail, code: 'deadline_exceeded', retryable: false, run_id: runId };
+  return { error: { code: 'deadline_exceeded', message: detail, retryable: false }, event: stored({ type: 'run.failed', error: problem, run_id: runId, seq }) };
+}

@@ -35,6 +35,7 @@ export interface Store {
   readonly owner: string;
   readonly runs: RunStore;
   readonly events: RunEventStore;
+  readonly journal: RunJournalStore;
   readonly keys: IdempotencyKeyStore;
   readonly sessions: SessionStore;
   /** Resolves when the backend answers; rejects with `StoreUnavailableError` when it does not. */
@@ -134,6 +135,19 @@ export interface RunStore {
   finish(lease: Lease, result: RunResult, terminal: StoredEvent, now: number): Promise<boolean>;
   /** A drain hands the run back: queued again, the attempt not counted. Guarded by the lease. */
   requeue(lease: Lease): Promise<boolean>;
+  /**
+   * Pauses a running attempt for a decision: status `input_required` with
+   * `awaiting` (JSON text) until `until`, and its `run.input_required` event,
+   * in one transaction; the lease ends and the attempt is not counted (the
+   * run resumes as the same attempt). Guarded by the lease.
+   */
+  pause(lease: Lease, awaiting: string, event: StoredEvent, until: number): Promise<boolean>;
+  /**
+   * Answers a paused run: `decision` goes into its journal and the run is
+   * queued again, in one transaction. False (nothing written) when the run
+   * is not paused: answered already, cancelled, ended, or no such run.
+   */
+  resume(runId: string, decision: JournalEntry): Promise<boolean>;
   /** Cancels a run, idempotently; `undefined` when there is no such run. */
   cancel(runId: string, now: number): Promise<{ outcome: CancelOutcome; record: RunRecord } | undefined>;
   /**
@@ -147,7 +161,9 @@ export interface RunStore {
    * Replaces start-up recovery: runs whose lease expired (their owner died)
    * go back to the queue, their attempt counted (the next claim numbers it),
    * or fail with `max_attempts_exceeded` and their `run.failed` event once
-   * they used all attempts — never a state change without its event. Runs
+   * they used all attempts — never a state change without its event. Paused
+   * runs nobody answered by their `until` end `timed_out` (counted in
+   * `failed`), with their `run.failed` event. Runs
    * on start-up and on every heartbeat. A backend may reclaim earlier
    * when it knows the holder is dead: SQLite's data-directory lock proves
    * that every other owner's runs were cut off.
@@ -159,7 +175,7 @@ export interface RunStore {
   countQueued(): Promise<number>;
   /** Calls `listener` after runs were queued (submitted, requeued, reclaimed), by any owner. */
   watchQueue(listener: () => void): () => void;
-  /** Deletes finished runs (and their events) that ended before `before`. */
+  /** Deletes finished runs (and their events and journals) that ended before `before`. */
   purgeFinished(before: number): Promise<number>;
 }
 
@@ -189,6 +205,29 @@ export interface RunEventStore {
    * missed or merged one loses nothing.
    */
   watch(runId: string, onCommitted: () => void): () => void;
+}
+
+// ---------------------------------------------------------------- step journal
+
+/**
+ * One step of a run, recorded before the next step starts: a model call's
+ * answer (`model:<n>`), a tool call's result (`tool:<call id>`), a decision
+ * on a paused call (`approval:<call id>`). The data is JSON text.
+ */
+export interface JournalEntry {
+  key: string;
+  data: string;
+}
+
+export interface RunJournalStore {
+  /**
+   * Records a step of a running attempt, durably, only while `lease` holds;
+   * false (nothing written) otherwise. A key already recorded keeps its
+   * first data (a step is recorded once).
+   */
+  record(lease: Lease, entry: JournalEntry): Promise<boolean>;
+  /** Every recorded step of the run, in the order recorded. */
+  read(runId: string): Promise<JournalEntry[]>;
 }
 
 // ---------------------------------------------------------------- idempotency keys
@@ -254,6 +293,10 @@ export interface SessionStore {
   recent(sessionId: string, limit: number): Promise<StoredMessage[]>;
   /** Appends messages (and touches the session) in one transaction. */
   append(sessionId: string, messages: readonly StoredMessage[], now: number): Promise<void>;
+  /** The position of the session's last message (0 for none): where a run's own messages will start after. */
+  lastSeq(sessionId: string): Promise<number>;
+  /** Removes the messages after position `afterSeq` (a rolled-back run's); how many were removed. */
+  truncate(sessionId: string, afterSeq: number): Promise<number>;
   get(sessionId: string): Promise<Session | undefined>;
   /** False if there was no such session. */
   delete(sessionId: string): Promise<boolean>;

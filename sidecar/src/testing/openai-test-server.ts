@@ -19,7 +19,8 @@ export type ScriptedReply =
       /** Streams `afterChunks` chunks, then waits for `until` before the rest: a stream caught mid-answer. */
       pause?: { afterChunks: number; until: Promise<unknown> };
     }
-  | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }> }
+  /** With `content`, that text streams first (in `chunks` pieces), as a model that talks before it calls. */
+  | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; id?: string }>; content?: string; chunks?: number }
   /** `retryAfter` is sent as `Retry-After` (seconds), `retryAfterMs` as `retry-after-ms` (as OpenAI does). */
   | { kind: 'error'; status: number; message?: string; retryAfter?: number; retryAfterMs?: number }
   /** Waits this long, then answers with `then` (or never answers). */
@@ -48,6 +49,12 @@ export interface OpenAiTestServer {
   requests: RecordedChatRequest[];
   /** Requests whose client closed the connection before the answer was complete. */
   disconnects: number;
+  /** When (epoch ms) each of those closes was seen, in order. */
+  disconnectedAt: number[];
+  /** Chat requests received (each one a model call that someone pays for). */
+  calls: number;
+  /** TCP connections accepted and closed so far. */
+  connections: { opened: number; closed: number };
   /** Queues replies for the next requests, in order. */
   script(...replies: ScriptedReply[]): void;
   close(): Promise<void>;
@@ -58,6 +65,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
   const requests: RecordedChatRequest[] = [];
   const sockets = new Set<Socket>();
   const state = { disconnects: 0 };
+  const disconnectedAt: number[] = [];
+  const connections = { opened: 0, closed: 0 };
   let sequence = 0;
 
   const server = createServer((req, res) => {
@@ -77,7 +86,9 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       let finished = false;
       res.on('finish', () => (finished = true));
       res.on('close', () => {
-        if (!finished) state.disconnects += 1;
+        if (finished) return;
+        state.disconnects += 1;
+        disconnectedAt.push(Date.now());
       });
       const reply = queue.shift() ?? options.fallback ?? { kind: 'text', content: `echo: ${lastUserMessage(body.messages)}` };
       sequence += 1;
@@ -86,7 +97,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    connections.opened += 1;
+    socket.on('close', () => {
+      sockets.delete(socket);
+      connections.closed += 1;
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -97,6 +112,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
     get disconnects() {
       return state.disconnects;
     },
+    disconnectedAt,
+    get calls() {
+      return requests.length;
+    },
+    connections,
     script: (...replies) => queue.push(...replies),
     close: () =>
       new Promise<void>((resolve) => {
@@ -130,7 +150,7 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
     reply.kind === 'tool_calls'
       ? reply.calls.map((call, index) => ({ id: call.id ?? `call_${id}_${index}`, type: 'function' as const, function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) } }))
       : [];
-  const content = reply.kind === 'text' ? reply.content : null;
+  const content = reply.kind === 'text' ? reply.content : (reply.content ?? null);
   const completionTokens = Math.ceil(((content ?? '') + JSON.stringify(toolCalls)).length / 4);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
@@ -153,7 +173,7 @@ async function answer(reply: ScriptedReply, body: RecordedChatRequest['body'], r
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`);
   send({ role: 'assistant', content: '' });
   if (content !== null) {
-    const pieces = split(content, reply.kind === 'text' ? (reply.chunks ?? 4) : 1);
+    const pieces = split(content, reply.chunks ?? 4);
     const pause = reply.kind === 'text' ? reply.pause : undefined;
     for (const [index, piece] of pieces.entries()) {
       if (pause && index === pause.afterChunks) await pause.until;

@@ -1,6 +1,6 @@
 /**
  * @module
- * `squire runs submit | get | wait | events | cancel | list`: durable
+ * `squire runs submit | get | wait | events | cancel | resume | list`: durable
  * background runs from the shell, through the SDK's `RunHandle`. On a
  * terminal `wait` draws a live progress line and `list` a table; piped, every
  * subcommand prints JSON lines.
@@ -21,6 +21,7 @@ squire runs get    <endpoint> <run-id>
 squire runs wait   <endpoint> <run-id> [--timeout-ms N]     exit 0 when the run succeeded
 squire runs events <endpoint> <run-id> [--after SEQ]
 squire runs cancel <endpoint> <run-id>
+squire runs resume <endpoint> <run-id> --decision approve|reject [--reason TEXT]   answer a run paused for input
 squire runs list   <endpoint> [--status S] [--limit N] [--cursor C] [--all]
 Every subcommand takes [--token T]; submit, get, cancel and list take [--timeout-ms N] for the call.
 On a terminal, wait shows a live progress line and list a table; piped, each prints JSON lines.
@@ -37,6 +38,8 @@ const OPTIONS = {
   limit: { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  decision: { type: 'string' },
+  reason: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
@@ -75,6 +78,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     printJson(io, await client.agent(TARGET).run(required(runId)).cancel());
     return EXIT.ok;
   },
+  async resume(client, { values, runId }, io) {
+    const decision = values.decision;
+    if (decision !== 'approve' && decision !== 'reject') throw new UsageError(`--decision must be approve or reject, got ${decision ?? 'nothing'}`);
+    printJson(io, await client.agent(TARGET).run(required(runId)).resume(decision, { ...(values.reason !== undefined && { reason: values.reason }) }));
+    return EXIT.ok;
+  },
   async list(client, { values }, io) {
     const status = values.status;
     if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}, got ${status}`);
@@ -96,7 +105,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'durable background runs: submit, get, wait, events, cancel, list',
+  summary: 'durable background runs: submit, get, wait, events, cancel, resume, list',
   usage: USAGE,
   async run(argv, io) {
     const [subcommand, ...rest] = argv;
@@ -160,6 +169,8 @@ function describeEvent(event: RunEvent): string {
       return `${head} ${event.name} → ${event.error ?? JSON.stringify(event.result)}`;
     case 'run.progress':
       return `${head} ${JSON.stringify(event.data)}`;
+    case 'run.input_required':
+      return `${head} approve ${event.awaiting.tool}(${JSON.stringify(event.awaiting.arguments)})? squire runs resume <endpoint> ${event.run_id} --decision approve|reject`;
     case 'run.completed':
       return `${head} ${JSON.stringify(event.result.output)}`;
     case 'run.failed':

@@ -39,6 +39,8 @@ export function foldEvent(progress: RunProgress, event: RunEvent): RunProgress {
       return { ...progress, toolCalls: progress.toolCalls + 1 };
     case 'run.tool_result':
       return progress;
+    case 'run.input_required':
+      return { ...progress, status: 'input_required' };
     case 'run.completed':
       return { ...progress, status: 'succeeded' };
     case 'run.failed':

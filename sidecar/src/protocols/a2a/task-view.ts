@@ -16,11 +16,13 @@ export type TaskState =
   | 'TASK_STATE_WORKING'
   | 'TASK_STATE_COMPLETED'
   | 'TASK_STATE_FAILED'
-  | 'TASK_STATE_CANCELED';
+  | 'TASK_STATE_CANCELED'
+  | 'TASK_STATE_INPUT_REQUIRED';
 
 const STATES: Record<RunStatus, TaskState> = {
   queued: 'TASK_STATE_SUBMITTED',
   running: 'TASK_STATE_WORKING',
+  input_required: 'TASK_STATE_INPUT_REQUIRED',
   succeeded: 'TASK_STATE_COMPLETED',
   failed: 'TASK_STATE_FAILED',
   cancelled: 'TASK_STATE_CANCELED',

@@ -29,6 +29,22 @@ export function sessionsContract({ fresh }: ContractContext): void {
       expect(await store.sessions.get('other')).toBeUndefined();
     });
 
+    it('tells where the last message stands and removes the messages after a position', async () => {
+      const { store } = await fresh();
+      expect(await store.sessions.lastSeq('s')).toBe(0);
+      await store.sessions.append('s', [{ role: 'user', content: 'one', tokens: 1 }, { role: 'assistant', content: 'two', tokens: 1 }], 1_000);
+      const mark = await store.sessions.lastSeq('s');
+      expect(mark).toBe(2);
+      await store.sessions.append('s', [{ role: 'user', content: 'three', tokens: 1 }], 2_000);
+      await store.sessions.append('s', [{ role: 'assistant', content: 'four', tokens: 1 }], 3_000);
+      expect(await store.sessions.truncate('s', mark)).toBe(2);
+      expect(await store.sessions.truncate('s', mark)).toBe(0);
+      expect((await store.sessions.recent('s', 10)).map((message) => message.content)).toEqual(['one', 'two']);
+      await store.sessions.append('s', [{ role: 'user', content: 'five', tokens: 1 }], 4_000);
+      expect((await store.sessions.get('s'))?.messages.map((message) => message.content)).toEqual(['one', 'two', 'five']);
+      expect(await store.sessions.truncate('absent', 0)).toBe(0);
+    });
+
     it('deletes a session, and forgets the ones idle since before a time', async () => {
       const { store } = await fresh();
       await store.sessions.append('old', [{ role: 'user', content: 'a', tokens: 1 }], 1_000);

@@ -13,6 +13,7 @@
 import { afterEach, describe } from 'vitest';
 import type { Store, StoreAgent } from '../store.js';
 import { eventsAndKeysContract } from './events-keys.contract.js';
+import { journalContract } from './journal.contract.js';
 import { faultsContract } from './faults.contract.js';
 import { crashContract } from './crash.contract.js';
 import { runsContract } from './runs.contract.js';
@@ -67,6 +68,7 @@ export function runStoreContract(name: string, target: StoreContractTarget): voi
     runsContract(context);
     eventsAndKeysContract(context);
     sessionsContract(context);
+    journalContract(context);
     faultsContract(context);
     crashContract(context);
   });

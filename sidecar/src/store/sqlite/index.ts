@@ -17,6 +17,7 @@ import type { Store, StoreAgent } from '../store.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { EventRows, SqliteRunEvents } from './events.js';
 import { GroupCommit } from './group-commit.js';
+import { JournalRows, SqliteJournal } from './journal.js';
 import { SqliteKeys } from './keys.js';
 import { LocalWakes } from '../local-wakes.js';
 import { SqliteRuns } from './runs.js';
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
   readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   readonly runs: SqliteRuns;
   readonly events: SqliteRunEvents;
+  readonly journal: SqliteJournal;
   readonly keys: SqliteKeys;
   readonly sessions: SqliteSessions;
   private readonly writer: GroupCommit;
@@ -45,9 +47,11 @@ export class SqliteStore implements Store {
   ) {
     const wakes = new LocalWakes();
     const rows = new EventRows(databases.runs);
+    const journal = new JournalRows(databases.runs);
     this.writer = new GroupCommit(databases.runs);
-    this.runs = new SqliteRuns(databases.runs, rows, this.writer, wakes, this.owner);
+    this.runs = new SqliteRuns(databases.runs, rows, journal, this.writer, wakes, this.owner);
     this.events = new SqliteRunEvents(databases.runs, rows, this.writer, wakes);
+    this.journal = new SqliteJournal(databases.runs, journal, this.writer);
     this.keys = new SqliteKeys(databases.runs, this.writer);
     this.sessions = new SqliteSessions(databases.sessions);
   }

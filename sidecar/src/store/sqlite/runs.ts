@@ -8,9 +8,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
-import { cancelledBeforeStart, gaveUpAfterAttempts, startedEvent } from '../store-events.js';
-import type { CancelOutcome, ClaimedRun, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
+import { cancelledBeforeStart, gaveUpAfterAttempts, pauseExpired, startedEvent } from '../store-events.js';
+import type { CancelOutcome, ClaimedRun, JournalEntry, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
 import type { EventRows } from './events.js';
+import type { JournalRows } from './journal.js';
 import type { GroupCommit } from './group-commit.js';
 import type { LocalWakes } from '../local-wakes.js';
 import { direct } from './sqlite-errors.js';
@@ -30,6 +31,7 @@ interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  awaiting: string | null;
 }
 
 type ClaimRow = Pick<RunRow, 'id' | 'input' | 'session_id' | 'metadata' | 'attempt' | 'max_attempts' | 'timeout_ms' | 'created_at'>;
@@ -43,6 +45,7 @@ export class SqliteRuns implements RunStore {
   constructor(
     private readonly db: Database.Database,
     private readonly events: EventRows,
+    private readonly journal: JournalRows,
     private readonly writer: GroupCommit,
     private readonly wakes: LocalWakes,
     private readonly owner: string,
@@ -67,7 +70,18 @@ export class SqliteRuns implements RunStore {
         "UPDATE runs SET status = 'queued', attempt = attempt - 1, started_at = NULL, owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'running' AND owner = ? AND attempt = ?",
       ),
       get: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-      cancelQueued: db.prepare<[string, number, string]>("UPDATE runs SET status = 'cancelled', error = ?, finished_at = ? WHERE id = ? AND status = 'queued'"),
+      // A paused run goes back to the queue as the same attempt, as after a drain.
+      pause: db.prepare<[string, number, string, string, number]>(
+        "UPDATE runs SET status = 'input_required', awaiting = ?, paused_until = ?, attempt = attempt - 1, started_at = NULL, owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'running' AND owner = ? AND attempt = ?",
+      ),
+      resume: db.prepare<[string]>("UPDATE runs SET status = 'queued', awaiting = NULL, paused_until = NULL WHERE id = ? AND status = 'input_required'"),
+      expiredPauses: db.prepare<[number], { id: string }>("SELECT id FROM runs WHERE status = 'input_required' AND paused_until <= ?"),
+      endPause: db.prepare<[string, number, string]>(
+        "UPDATE runs SET status = 'timed_out', error = ?, finished_at = ?, awaiting = NULL, paused_until = NULL WHERE id = ? AND status = 'input_required'",
+      ),
+      cancelQueued: db.prepare<[string, number, string]>(
+        "UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, awaiting = NULL, paused_until = NULL WHERE id = ? AND status IN ('queued', 'input_required')",
+      ),
       requestCancel: db.prepare<[string]>("UPDATE runs SET cancel_requested = 1 WHERE id = ? AND status = 'running'"),
       renew: db.prepare<[number, string, string], { cancel_requested: number }>(
         "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND owner = ? RETURNING cancel_requested",
@@ -81,6 +95,7 @@ export class SqliteRuns implements RunStore {
         "UPDATE runs SET status = 'failed', error = ?, finished_at = ?, owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'running'",
       ),
       countQueued: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM runs WHERE status = 'queued'"),
+      purgeJournal: db.prepare<[number]>(`DELETE FROM run_journal WHERE run_id IN (SELECT id FROM runs WHERE finished_at < ? AND status IN ${FINISHED})`),
       purgeEvents: db.prepare<[number]>(`DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE finished_at < ? AND status IN ${FINISHED})`),
       purgeRuns: db.prepare<[number]>(`DELETE FROM runs WHERE finished_at < ? AND status IN ${FINISHED}`),
     };
@@ -166,7 +181,7 @@ export class SqliteRuns implements RunStore {
         const row = this.statements.get.get(runId);
         if (!row) return undefined;
         let outcome: CancelOutcome = 'finished';
-        if (row.status === 'queued') {
+        if (row.status === 'queued' || row.status === 'input_required') {
           const ending = cancelledBeforeStart(runId, this.events.nextSeq(runId));
           this.statements.cancelQueued.run(JSON.stringify(ending.error), now, runId);
           this.events.insert(runId, ending.event);
@@ -175,15 +190,43 @@ export class SqliteRuns implements RunStore {
           this.statements.requestCancel.run(runId);
           outcome = 'requested';
         }
-        return { outcome, record: toRecord(this.statements.get.get(runId)!) };
+        return { outcome, record: toRecord(this.statements.get.get(runId)!), wasQueued: row.status === 'queued' };
       },
       { durable: true },
     );
     if (result?.outcome === 'cancelled') {
-      this.queued = Math.max(0, this.queued - 1);
+      if (result.wasQueued) this.queued = Math.max(0, this.queued - 1);
       this.wakes.eventsCommitted(runId);
     }
-    return result;
+    return result && { outcome: result.outcome, record: result.record };
+  }
+
+  async pause(lease: Lease, awaiting: string, event: StoredEvent, until: number): Promise<boolean> {
+    const paused = await this.writer.run(
+      'pause a run for input',
+      () => {
+        if (this.statements.pause.run(awaiting, until, lease.runId, lease.owner, lease.attempt).changes === 0) return false;
+        this.events.insert(lease.runId, event);
+        return true;
+      },
+      { durable: true },
+    );
+    if (paused) this.wakes.eventsCommitted(lease.runId);
+    return paused;
+  }
+
+  async resume(runId: string, decision: JournalEntry): Promise<boolean> {
+    const resumed = await this.writer.run(
+      'resume a paused run',
+      () => {
+        if (this.statements.resume.run(runId).changes === 0) return false;
+        this.journal.insert(runId, decision);
+        return true;
+      },
+      { durable: true },
+    );
+    if (resumed) this.queueGrew(1);
+    return resumed;
   }
 
   renew(runIds: readonly string[], now: number, leaseMs: number): Promise<{ lost: string[]; cancelRequested: string[] }> {
@@ -219,6 +262,12 @@ export class SqliteRuns implements RunStore {
             this.statements.reclaim.run(row.id);
             requeued += 1;
           }
+        }
+        for (const row of this.statements.expiredPauses.all(now)) {
+          const ending = pauseExpired(row.id, this.events.nextSeq(row.id));
+          this.statements.endPause.run(JSON.stringify(ending.error), now, row.id);
+          this.events.insert(row.id, ending.event);
+          ended.push(row.id);
         }
         return { requeued, ended };
       },
@@ -265,6 +314,7 @@ export class SqliteRuns implements RunStore {
     return this.writer.run(
       'delete finished runs',
       () => {
+        this.statements.purgeJournal.run(before);
         this.statements.purgeEvents.run(before);
         return this.statements.purgeRuns.run(before).changes;
       },
@@ -287,6 +337,7 @@ function toRecord(row: RunRow): RunRecord {
     ...(row.error !== null && { error: JSON.parse(row.error) as RunError }),
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as RunRecord['usage'] }),
     ...(row.session_id !== null && { session_id: row.session_id }),
+    ...(row.awaiting !== null && { awaiting: JSON.parse(row.awaiting) as RunRecord['awaiting'] }),
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     attempt: row.attempt,
     max_attempts: row.max_attempts,

@@ -52,6 +52,17 @@ export const RUNS_MIGRATIONS: readonly string[] = [
    ALTER TABLE run_events ADD COLUMN type TEXT;
    UPDATE run_events SET type = json_extract(data, '$.type');
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Pauses for input (what is awaited, until when) and the step journal of each run.
+  `ALTER TABLE runs ADD COLUMN awaiting TEXT;
+   ALTER TABLE runs ADD COLUMN paused_until INTEGER;
+   CREATE TABLE run_journal (
+     run_id TEXT NOT NULL,
+     pos INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (run_id, pos)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX run_journal_by_key ON run_journal(run_id, key);`,
 ];
 
 /** `sessions.db`: conversation memory. */

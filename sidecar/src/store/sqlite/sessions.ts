@@ -25,6 +25,7 @@ export class SqliteSessions implements SessionStore {
       touch: db.prepare<[string, number]>('INSERT INTO sessions (id, updated_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at'),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM session_messages WHERE session_id = ?'),
       insert: db.prepare<[string, number, string, string, number, number]>('INSERT INTO session_messages (session_id, seq, role, content, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      truncate: db.prepare<[string, number]>('DELETE FROM session_messages WHERE session_id = ? AND seq > ?'),
       delete: db.prepare<[string]>('DELETE FROM sessions WHERE id = ?'),
       expire: db.prepare<[number]>('DELETE FROM sessions WHERE updated_at < ?'),
     };
@@ -49,6 +50,14 @@ export class SqliteSessions implements SessionStore {
 
   append(sessionId: string, messages: readonly StoredMessage[], now: number): Promise<void> {
     return direct('append to session memory', () => this.appendTransaction(sessionId, messages, now));
+  }
+
+  lastSeq(sessionId: string): Promise<number> {
+    return direct('read session memory', () => this.statements.nextSeq.get(sessionId)!.next - 1);
+  }
+
+  truncate(sessionId: string, afterSeq: number): Promise<number> {
+    return direct('roll back session memory', () => this.statements.truncate.run(sessionId, afterSeq).changes);
   }
 
   get(sessionId: string): Promise<Session | undefined> {
