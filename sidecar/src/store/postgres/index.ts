@@ -2,7 +2,7 @@
  * @module
  * The shared store: one PostgreSQL database for every replica of one agent,
  * on any number of hosts. Runs, their events, idempotency keys and sessions
- * live there; replicas are competing consumers of the queued runs (see
+ * (and their step journals) live there; replicas are competing consumers of the queued runs (see
  * `runs.ts`), learn of each other's commits by LISTEN/NOTIFY (`notifier.ts`)
  * and hold sessions with advisory locks (`sessions.ts`). Opening it runs the
  * missing migrations under an advisory lock and refuses a database that
@@ -15,6 +15,7 @@ import { StoreOpenError } from '../errors.js';
 import type { Store, StoreAgent } from '../store.js';
 import { Database } from './database.js';
 import { PostgresRunEvents } from './events.js';
+import { PostgresJournal } from './journal.js';
 import { PostgresKeys } from './keys.js';
 import { Notifier } from './notifier.js';
 import { PostgresRuns } from './runs.js';
@@ -36,6 +37,7 @@ export class PostgresStore implements Store {
   readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   readonly runs: PostgresRuns;
   readonly events: PostgresRunEvents;
+  readonly journal: PostgresJournal;
   readonly keys: PostgresKeys;
   readonly sessions: PostgresSessions;
   readonly notifier: Notifier;
@@ -49,6 +51,7 @@ export class PostgresStore implements Store {
     this.notifier = new Notifier(url, this.owner, database);
     this.runs = new PostgresRuns(database, this.notifier, this.owner);
     this.events = new PostgresRunEvents(database, this.notifier);
+    this.journal = new PostgresJournal(database);
     this.keys = new PostgresKeys(database, this.owner);
     this.sessions = new PostgresSessions(database, this.notifier);
   }

@@ -4,7 +4,7 @@
  * PostgreSQL store modules share (event inserts, next sequence numbers).
  */
 import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
-import type { StoredEvent } from '../store.js';
+import type { JournalEntry, StoredEvent } from '../store.js';
 import type { Queryable } from './database.js';
 
 export interface RunRow {
@@ -21,9 +21,10 @@ export interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  awaiting: string | null;
 }
 
-export const RECORD_COLUMNS = 'id, status, input, output, error, usage, session_id, metadata, attempt, max_attempts, created_at, started_at, finished_at';
+export const RECORD_COLUMNS = 'id, status, input, output, error, usage, session_id, metadata, attempt, max_attempts, created_at, started_at, finished_at, awaiting';
 
 export const FINISHED = "('succeeded','failed','cancelled','timed_out')";
 
@@ -56,6 +57,7 @@ export function toRecord(row: RunRow): RunRecord {
     ...(row.error !== null && { error: JSON.parse(row.error) as RunError }),
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as RunRecord['usage'] }),
     ...(row.session_id !== null && { session_id: row.session_id }),
+    ...(row.awaiting !== null && { awaiting: JSON.parse(row.awaiting) as RunRecord['awaiting'] }),
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     attempt: row.attempt,
     max_attempts: row.max_attempts,
@@ -63,4 +65,16 @@ export function toRecord(row: RunRow): RunRecord {
     ...(row.started_at !== null && { started_at: new Date(row.started_at).toISOString() }),
     ...(row.finished_at !== null && { finished_at: new Date(row.finished_at).toISOString() }),
   };
+}
+
+/**
+ * Appends a step to a run's journal, numbered after the last; a key already
+ * recorded keeps its first data. Inside the caller's transaction, whose lock
+ * on the run's row keeps two inserts for one run from taking the same number.
+ */
+export async function insertJournal(client: Queryable, runId: string, entry: JournalEntry): Promise<void> {
+  await client.query(
+    'INSERT INTO squire_run_journal (run_id, pos, key, data) SELECT $1, COALESCE(MAX(pos), 0) + 1, $2, $3 FROM squire_run_journal WHERE run_id = $1 ON CONFLICT DO NOTHING',
+    [runId, entry.key, entry.data],
+  );
 }

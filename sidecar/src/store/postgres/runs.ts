@@ -11,12 +11,12 @@
  * `notifier.ts`).
  */
 import type { RunRecord } from '@squire/client/contract';
-import { cancelledBeforeStart, gaveUpAfterAttempts, startedEvent } from '../store-events.js';
-import type { CancelOutcome, ClaimedRun, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
-import type { Database } from './database.js';
+import { cancelledBeforeStart, gaveUpAfterAttempts, pauseExpired, startedEvent } from '../store-events.js';
+import type { CancelOutcome, ClaimedRun, JournalEntry, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
+import type { Database, Queryable } from './database.js';
 import type { Notifier } from './notifier.js';
 import { SubmitBatch } from './submit-batch.js';
-import { FINISHED, RECORD_COLUMNS, insertEvents, nextSeqs, toRecord, type RunRow } from './run-rows.js';
+import { FINISHED, RECORD_COLUMNS, insertEvents, insertJournal, nextSeqs, toRecord, type RunRow } from './run-rows.js';
 
 /** How long a count of queued runs is trusted before it is read again (the limit it guards is approximate across replicas anyway). */
 const QUEUED_COUNT_TTL_MS = 250;
@@ -150,15 +150,47 @@ export class PostgresRuns implements RunStore {
     return requeued;
   }
 
+  async pause(lease: Lease, awaiting: string, event: StoredEvent, until: number): Promise<boolean> {
+    // One statement: the pause and its event commit together. The run goes back as the same attempt, as after a drain.
+    const { rows } = await this.db.query<{ paused: number }>(
+      'pause a run for input',
+      `WITH paused AS (
+         UPDATE squire_runs SET status = 'input_required', awaiting = $1, paused_until = $2, attempt = attempt - 1, started_at = NULL, owner = NULL, lease_expires_at = NULL
+         WHERE id = $3 AND status = 'running' AND owner = $4 AND attempt = $5 RETURNING id),
+       event AS (
+         INSERT INTO squire_run_events (run_id, seq, type, data) SELECT id, $6, $7, $8 FROM paused RETURNING run_id)
+       SELECT COUNT(*)::int AS paused FROM event`,
+      [awaiting, until, lease.runId, lease.owner, lease.attempt, event.seq, event.type, event.data],
+    );
+    const paused = rows[0]!.paused === 1;
+    if (paused) this.notifier.eventsCommitted(lease.runId);
+    return paused;
+  }
+
+  async resume(runId: string, decision: JournalEntry): Promise<boolean> {
+    const resumed = await this.db.transaction('resume a paused run', async (client) => {
+      const { rowCount } = await client.query("UPDATE squire_runs SET status = 'queued', awaiting = NULL, paused_until = NULL WHERE id = $1 AND status = 'input_required'", [runId]);
+      if (rowCount !== 1) return false;
+      await insertJournal(client, runId, decision);
+      return true;
+    });
+    if (resumed) this.queueGrew(1);
+    return resumed;
+  }
+
   async cancel(runId: string, now: number): Promise<{ outcome: CancelOutcome; record: RunRecord } | undefined> {
     const result = await this.db.transaction('cancel a run', async (client) => {
       const found = await client.query<{ status: string }>('SELECT status FROM squire_runs WHERE id = $1 FOR UPDATE', [runId]);
       const status = found.rows[0]?.status;
       if (status === undefined) return undefined;
       let outcome: CancelOutcome = 'finished';
-      if (status === 'queued') {
+      if (status === 'queued' || status === 'input_required') {
         const ending = cancelledBeforeStart(runId, (await nextSeqs(client, [runId])).get(runId)!);
-        await client.query("UPDATE squire_runs SET status = 'cancelled', error = $1, finished_at = $2 WHERE id = $3", [JSON.stringify(ending.error), now, runId]);
+        await client.query("UPDATE squire_runs SET status = 'cancelled', error = $1, finished_at = $2, awaiting = NULL, paused_until = NULL WHERE id = $3", [
+          JSON.stringify(ending.error),
+          now,
+          runId,
+        ]);
         await insertEvents(client, [{ runId, event: ending.event }]);
         outcome = 'cancelled';
       } else if (status === 'running') {
@@ -166,13 +198,13 @@ export class PostgresRuns implements RunStore {
         outcome = 'requested';
       }
       const { rows } = await client.query<RunRow>(`SELECT ${RECORD_COLUMNS} FROM squire_runs WHERE id = $1`, [runId]);
-      return { outcome, record: toRecord(rows[0]!) };
+      return { outcome, record: toRecord(rows[0]!), wasQueued: status === 'queued' };
     });
     if (result?.outcome === 'cancelled') {
-      if (this.queued) this.queued.count = Math.max(0, this.queued.count - 1);
+      if (this.queued && result.wasQueued) this.queued.count = Math.max(0, this.queued.count - 1);
       this.notifier.eventsCommitted(runId);
     }
-    return result;
+    return result && { outcome: result.outcome, record: result.record };
   }
 
   async renew(runIds: readonly string[], now: number, leaseMs: number): Promise<{ lost: string[]; cancelRequested: string[] }> {
@@ -191,7 +223,8 @@ export class PostgresRuns implements RunStore {
         "SELECT id, attempt, max_attempts FROM squire_runs WHERE status = 'running' AND lease_expires_at <= $1 ORDER BY created_at, id FOR UPDATE SKIP LOCKED",
         [now],
       );
-      if (rows.length === 0) return { requeued: 0, ended: [] as string[] };
+      const pauses = await this.endExpiredPauses(client, now);
+      if (rows.length === 0) return { requeued: 0, ended: pauses };
       const spent = rows.filter((row) => row.attempt >= row.max_attempts);
       const retried = rows.filter((row) => row.attempt < row.max_attempts).map((row) => row.id);
       if (retried.length > 0) {
@@ -209,11 +242,28 @@ export class PostgresRuns implements RunStore {
         );
         await insertEvents(client, endings);
       }
-      return { requeued: retried.length, ended: spent.map((row) => row.id) };
+      return { requeued: retried.length, ended: [...spent.map((row) => row.id), ...pauses] };
     });
     for (const runId of ended) this.notifier.eventsCommitted(runId);
     if (requeued > 0) this.queueGrew(requeued);
     return { requeued, failed: ended.length };
+  }
+
+  /** Paused runs nobody answered by their `until` end `timed_out`, each with its `run.failed` event; their ids. */
+  private async endExpiredPauses(client: Queryable, now: number): Promise<string[]> {
+    const { rows } = await client.query<{ id: string }>("SELECT id FROM squire_runs WHERE status = 'input_required' AND paused_until <= $1 ORDER BY id FOR UPDATE SKIP LOCKED", [now]);
+    if (rows.length === 0) return [];
+    const seqs = await nextSeqs(
+      client,
+      rows.map((row) => row.id),
+    );
+    const endings = rows.map((row) => ({ runId: row.id, ...pauseExpired(row.id, seqs.get(row.id)!) }));
+    await client.query(
+      "UPDATE squire_runs r SET status = 'timed_out', error = e.error, finished_at = $3, awaiting = NULL, paused_until = NULL FROM unnest($1::text[], $2::text[]) AS e(id, error) WHERE r.id = e.id",
+      [endings.map((ending) => ending.runId), endings.map((ending) => JSON.stringify(ending.error)), now],
+    );
+    await insertEvents(client, endings);
+    return endings.map((ending) => ending.runId);
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -254,7 +304,8 @@ export class PostgresRuns implements RunStore {
     const { rows } = await this.db.query<{ n: number }>(
       'delete finished runs',
       `WITH gone AS (DELETE FROM squire_runs WHERE finished_at < $1 AND status IN ${FINISHED} RETURNING id),
-       events AS (DELETE FROM squire_run_events WHERE run_id IN (SELECT id FROM gone))
+       events AS (DELETE FROM squire_run_events WHERE run_id IN (SELECT id FROM gone)),
+       journal AS (DELETE FROM squire_run_journal WHERE run_id IN (SELECT id FROM gone))
        SELECT COUNT(*)::int AS n FROM gone`,
       [before],
     );

@@ -72,6 +72,18 @@ export const MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL,
      PRIMARY KEY (session_id, seq)
    );`,
+  // Pauses for input (what is awaited, until when) and the step journal of each run.
+  `ALTER TABLE squire_runs ADD COLUMN awaiting TEXT;
+   ALTER TABLE squire_runs ADD COLUMN paused_until BIGINT;
+   CREATE INDEX squire_runs_paused ON squire_runs (paused_until) WHERE status = 'input_required';
+   CREATE TABLE squire_run_journal (
+     run_id TEXT COLLATE "C" NOT NULL,
+     pos INTEGER NOT NULL,
+     key TEXT COLLATE "C" NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (run_id, pos),
+     UNIQUE (run_id, key)
+   );`,
 ];
 
 /** The advisory lock key under which replicas migrate one at a time ("squire" in ASCII). */

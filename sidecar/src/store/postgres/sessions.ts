@@ -80,6 +80,16 @@ export class PostgresSessions implements SessionStore {
     );
   }
 
+  async lastSeq(sessionId: string): Promise<number> {
+    const { rows } = await this.db.query<{ seq: number }>('read session memory', 'SELECT COALESCE(MAX(seq), 0)::int AS seq FROM squire_session_messages WHERE session_id = $1', [sessionId]);
+    return rows[0]!.seq;
+  }
+
+  async truncate(sessionId: string, afterSeq: number): Promise<number> {
+    const { rowCount } = await this.db.query('roll back session memory', 'DELETE FROM squire_session_messages WHERE session_id = $1 AND seq > $2', [sessionId, afterSeq]);
+    return rowCount ?? 0;
+  }
+
   async get(sessionId: string): Promise<Session | undefined> {
     const session = await this.db.query<{ updated_at: number }>('read a session', 'SELECT updated_at FROM squire_sessions WHERE id = $1', [sessionId]);
     const updatedAt = session.rows[0]?.updated_at;
