@@ -6,6 +6,7 @@
  * in the modules it wires.
  */
 import { CONFIG_USAGE, dataDirOf, loadConfig, redactConfig } from './config.js';
+import type { Logger } from 'pino';
 import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
 import { createSidecar } from './sidecar.js';
@@ -16,6 +17,8 @@ import { SIDECAR_VERSION } from './version.js';
 import { sleep } from '@squire/client/internal';
 
 const EXIT_CONFIG = 2;
+/** The logger whose buffered access lines a crash writes out before the process ends. */
+let rootLog: Logger | undefined;
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -30,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
   if (!loaded.ok) return exitWithProblems(loaded.problems);
   const config = loaded.config;
   const log = createLogger({ level: config.logLevel });
+  rootLog = log;
 
   let agent;
   try {
@@ -126,6 +130,7 @@ process.on('uncaughtException', (error) => crash('uncaught exception', error));
 process.on('unhandledRejection', (reason) => crash('unhandled rejection', reason));
 
 function crash(kind: string, error: unknown): never {
+  if (rootLog) flushLogs(rootLog);
   process.stderr.write(`squire-sidecar: fatal ${kind}: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }
