@@ -34,7 +34,7 @@ describe('RouteTable', () => {
     const paths = table.openApiPaths(document.paths);
     const published = Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
     expect(published.sort()).toEqual(CONTRACT_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
-    expect(paths['/v1/invoke']?.post).toEqual({ operationId: 'invoke', ...document.paths['/v1/invoke']?.post });
+    expect(paths['/v1/invoke']?.post).toEqual({ operationId: 'invoke', ...(document.paths['/v1/invoke']?.post as object) });
     expect(() => new RouteTable([{ method: 'GET', path: '/v1/nowhere', operation: 'nowhere' }]).openApiPaths(document.paths)).toThrow(/no GET \/v1\/nowhere/);
   });
 
