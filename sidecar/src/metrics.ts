@@ -3,7 +3,8 @@
  * Prometheus metrics of one sidecar, on a registry of its own (never the
  * global one, so two apps in one process — tests — do not collide).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { Slots } from './runtime/slots.js';
 
 export interface SidecarMetrics {
@@ -21,7 +22,7 @@ export interface SidecarMetrics {
 export function createMetrics(agent: { name: string; version: string }, slots: Slots): SidecarMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ agent: agent.name, agent_version: agent.version });
-  collectDefaultMetrics({ register: registry, prefix: 'squire_process_' });
+  registerProcessMetrics(registry);
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
   const metrics: SidecarMetrics = {
     registry,

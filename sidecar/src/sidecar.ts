@@ -25,10 +25,8 @@ import type { Store } from './store/store.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import { IdempotencyLedger } from './runs/ledger.js';
 import { BackgroundRuns } from './runs/background-runs.js';
-import { runRoutes } from './routes/runs.js';
-import { sessionRoutes } from './routes/sessions.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
-import { withProtocolPaths } from './protocols/openapi.js';
+import { protocolRoutes, withProtocolPaths } from './protocols/openapi.js';
 import { consoleMount } from './console/console-mount.js';
 
 export interface Sidecar {
@@ -132,15 +130,9 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     idempotency: ledger,
     protocols,
     console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,
-    routes: [
-      sessionRoutes(sessions),
-      runRoutes({
-        runs,
-        executor,
-        lifecycle,
-        limits: bodyLimits,
-      }),
-    ],
+    runs,
+    sessions,
+    protocolRoutes: protocolRoutes(config.protocols),
   });
   return {
     app,
