@@ -14,6 +14,8 @@ import type { Lifecycle } from './runtime/lifecycle.js';
 import type { RunExecutor } from './runtime/run-executor.js';
 import type { DeadlineLimits } from './runtime/deadline.js';
 import { requestLog } from './middleware/request-log.js';
+import { traceRequests } from './middleware/trace-requests.js';
+import type { Tracing } from './telemetry/tracing.js';
 import { hostCheck } from './middleware/host-check.js';
 import { bearerCheck } from './middleware/auth.js';
 import { setResponseHeader } from './middleware/request-header.js';
@@ -45,10 +47,13 @@ export interface AppDeps {
   protocols?: readonly ProtocolMount[];
   /** The browser console: static pages that decide their own access (see `console/console-mount.ts`). */
   console?: ConsoleMount | undefined;
+  /** A SERVER span per request; undefined (no middleware at all) when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   const app = new Hono<SidecarEnv>();
+  if (deps.tracing) app.use('*', traceRequests(deps.tracing));
   app.use('*', requestLog(deps.log, deps.metrics, deps.descriptor.name));
   // The checks every request passes, as one middleware: each layer of
   // Hono's chain costs a promise and a dispatch on every call.

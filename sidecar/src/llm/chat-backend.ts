@@ -8,6 +8,7 @@ import type { ModelProvider } from '@squire/client/contract';
 import type { ChatRequest, ChatResult, LlmClient, LlmProvider, LlmRunScope } from './llm-client.js';
 import { ModelRetries } from './model-retries.js';
 import { retryAllowance } from './model-retry-policy.js';
+import { observeModelCall, type ModelCallMetrics } from './observed-model-call.js';
 
 export interface CompletionContext {
   signal: AbortSignal;
@@ -31,6 +32,8 @@ export interface ModelRetryLimits {
   maxRetryAfterMs: number;
   /** Called for each retry (the `squire_llm_retries_total` metric). */
   onRetry?: (() => void) | undefined;
+  /** Latency, errors and tokens of each model request. */
+  metrics?: ModelCallMetrics | undefined;
 }
 
 /**
@@ -50,15 +53,19 @@ export function providerFromBackend(backend: ChatBackend, models: { forced?: str
       return {
         provider: backend.descriptor,
         async chat(request: ChatRequest): Promise<ChatResult> {
+          const model = models.forced ?? request.model ?? models.fallback;
+          const call = { provider: backend.descriptor, model, stream: request.stream === true, metrics: limits.metrics, span: scope.span, traceparent: scope.traceparent };
           const result = await retries.run(
             () =>
-              backend.complete(
-                { ...request, model: models.forced ?? request.model ?? models.fallback },
-                {
-                  signal: scope.signal,
-                  traceparent: scope.traceparent,
-                  onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
-                },
+              observeModelCall(call, (traceparent) =>
+                backend.complete(
+                  { ...request, model },
+                  {
+                    signal: scope.signal,
+                    traceparent,
+                    onDelta: request.stream ? (delta) => scope.emit({ type: 'run.delta', delta }) : undefined,
+                  },
+                ),
               ),
             scope.signal,
           );

@@ -17,11 +17,25 @@ import { lastUserText, type ChatTurn } from '../agent/chat-turns.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
+/** Watches each tool call (span and metrics); `end` gets the failure, if the call failed. */
+export interface ToolCallObserver {
+  start(name: string, callId: string): ObservedToolCall;
+}
+
+export interface ObservedToolCall {
+  /** Runs the tool's code inside the call's trace context. */
+  activate<T>(work: () => T): T;
+  end(failure?: unknown): void;
+}
+
+type ToolOutcome = { result: unknown } | { error: string };
+
 export async function runLlmAgent(
   definition: LlmAgentDefinition,
   ctx: AgentContext<unknown>,
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
+  toolCalls?: ToolCallObserver,
 ): Promise<unknown> {
   const instructions = typeof definition.instructions === 'function' ? definition.instructions(ctx) : definition.instructions;
   // A chat-shaped caller's messages go to the model as they are; otherwise the agent's prompt builds the user turn.
@@ -52,9 +66,23 @@ export async function runLlmAgent(
     if (answer.toolCalls.length > 0) {
       messages.push({ role: 'assistant', content: answer.content, tool_calls: answer.toolCalls });
       for (const call of answer.toolCalls) {
-        const outcome = await callTool(definition.tools?.[call.function.name], call.function.name, call.function.arguments, ctx, (args) =>
-          publish({ type: 'run.tool_call', call_id: call.id, name: call.function.name, arguments: args }),
-        );
+        const observed = toolCalls?.start(call.function.name, call.id);
+        let outcome: ToolOutcome;
+        try {
+          const answered = await callTool(
+            definition.tools?.[call.function.name],
+            call.function.name,
+            call.function.arguments,
+            ctx,
+            (args) => publish({ type: 'run.tool_call', call_id: call.id, name: call.function.name, arguments: args }),
+            observed,
+          );
+          outcome = answered.outcome;
+          observed?.end(answered.failure);
+        } catch (error) {
+          observed?.end(error);
+          throw error;
+        }
         publish({ type: 'run.tool_result', call_id: call.id, name: call.function.name, ...outcome });
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify('error' in outcome ? { error: outcome.error } : outcome.result ?? null) });
       }
@@ -74,27 +102,30 @@ async function callTool(
   rawArguments: string,
   ctx: AgentContext<unknown>,
   announce: (args: unknown) => void,
-): Promise<{ result: unknown } | { error: string }> {
+  observed: ObservedToolCall | undefined,
+): Promise<{ outcome: ToolOutcome; failure?: unknown }> {
+  const refuse = (message: string) => ({ outcome: { error: message }, failure: new Error(message) });
   let args: unknown;
   try {
     args = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
   } catch {
     announce(rawArguments);
-    return { error: `the arguments are not valid JSON: ${rawArguments.slice(0, 200)}` };
+    return refuse(`the arguments are not valid JSON: ${rawArguments.slice(0, 200)}`);
   }
   announce(args);
-  if (!tool) return { error: `there is no tool named "${name}"` };
+  if (!tool) return refuse(`there is no tool named "${name}"`);
   const parsed = tool.parameters.safeParse(args);
   if (!parsed.success) {
-    return { error: `invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}` };
+    return refuse(`invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
   }
   try {
-    return { result: await tool.execute(parsed.data, ctx) };
+    const execute = () => tool.execute(parsed.data, ctx);
+    return { outcome: { result: await (observed ? observed.activate(execute) : execute()) } };
   } catch (error) {
     // An abort is not the tool's failure: it ends the run.
     if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.log.warn({ tool: name, err: error }, 'tool failed; the model gets the error');
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { outcome: { error: error instanceof Error ? error.message : String(error) }, failure: error };
   }
 }
 

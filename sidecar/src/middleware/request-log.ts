@@ -64,7 +64,15 @@ export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: stri
     if (!access.isLevelEnabled(level)) return;
     const runId = c.get('runId');
     access[level](
-      { ...logBindings, agent: agentName, method, path, status, durationMs: Math.round(seconds * 100_000) / 100, ...(runId !== undefined && { runId }) },
+      {
+        ...logBindings,
+        agent: agentName,
+        method,
+        path,
+        status,
+        durationMs: Math.round(seconds * 100_000) / 100,
+        ...(runId !== undefined && { run_id: runId, trace_id: c.get('traceId') }),
+      },
       'request',
     );
   };

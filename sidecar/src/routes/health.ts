@@ -1,17 +1,22 @@
 /**
  * @module
  * Liveness and readiness. Both are unauthenticated and are also served alone
- * on `--health-port` for kubelet probes that come from the pod address.
+ * on `--health-port` for kubelet probes that come from the pod address, with
+ * `/metrics` beside them when `--metrics-on-health-port` asks for it (a
+ * scrape from the pod network carries no token).
  */
 import { Hono } from 'hono';
 import { SidecarError, problemResponse } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import { withTimeout } from '@squire/client/internal';
+import type { Registry } from 'prom-client';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;
   /** The agent's own `ready()`; absent means always ready. */
   ready?: () => boolean | Promise<boolean>;
+  /** Serves `GET /metrics` from this registry too. */
+  metrics?: Registry | undefined;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -34,5 +39,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
     }
     return c.json({ status: 'ready' });
   });
+  const { metrics } = deps;
+  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
   return app;
 }

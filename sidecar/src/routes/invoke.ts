@@ -15,6 +15,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
+import { traceIdOf, traceIdOfRun } from '../telemetry/trace-context.js';
 import { readJsonBody } from './read-json-body.js';
 import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
 import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
@@ -89,6 +90,9 @@ export function syncRunRequest(
 ): Omit<RunRequest, 'signals'> {
   const runId = newRunId();
   c.set('runId', runId);
+  const serverSpan = c.get('serverSpan');
+  const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
+  c.set('traceId', serverSpan?.traceId ?? traceIdOf(traceparent) ?? traceIdOfRun(runId));
   return {
     runId,
     input: fields.input,
@@ -99,7 +103,7 @@ export function syncRunRequest(
     events: new RunEventChannel(runId),
     kind: 'invoke',
     logBindings: c.get('logBindings'),
-    traceparent: requestHeader(c, HEADERS.traceparent),
+    traceparent,
     callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
