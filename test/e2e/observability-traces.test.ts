@@ -16,7 +16,8 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '@squire/sidecar/te
 import type assistantAgent from '@squire/example-agents/assistant';
 import { startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
-import { invoke } from '../helpers/http.js';
+import { http, invoke } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -204,7 +205,15 @@ describe('exporter selection', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const response = await invoke(sidecar.url, {}, { headers: { traceparent } });
     expect(response.json.output).toEqual({ registered: true });
+    // A background run starts a trace of its own, the one its log lines name.
+    const submitted = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":{}}' });
+    const runId = String(submitted.json.run_id);
+    await waitFor(async () => sidecar.logLines().some((line) => line.run_id === runId && line.msg === 'probing OpenTelemetry'));
+    await waitFor(async () => (await http(sidecar.url, `/v1/runs/${runId}`)).json.status === 'succeeded');
     expect(await sidecar.stop()).toBe(0);
+    const background = receiver.spans.find((span) => span.name === 'invoke_agent otel-probe' && span.attributes['squire.run.id'] === runId)!;
+    expect(background).toMatchObject({ parentSpanId: '', traceId: sidecar.logLines().find((line) => line.run_id === runId)!.trace_id });
+    expect(background.attributes).toMatchObject({ 'squire.run.kind': 'background', 'squire.run.attempt': 1 });
     expect(receiver.contentTypes).toContain('application/x-protobuf');
     const spans = traceOf('4bf92f3577b34da6a3ce929d0e0e4736');
     const server = only(spans, 'POST /v1/invoke');

@@ -151,7 +151,7 @@ describe('logs', () => {
     const response = await invoke(echo.url, { text: 'trace' }, { headers: { traceparent, 'x-request-id': 'req-abc' } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const line = echo.logLines().find((entry) => entry.reqId === 'req-abc' && entry.msg === 'request');
-    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, runId: response.json.run_id, path: '/v1/invoke' });
+    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, run_id: response.json.run_id, trace_id: traceparent.split('-')[1], path: '/v1/invoke' });
     expect(typeof line?.durationMs).toBe('number');
   });
 });

@@ -11,6 +11,7 @@ import type { SidecarMetrics } from '../metrics.js';
 import type { SidecarEnv } from '../app-env.js';
 import { requestHeader, setResponseHeader } from './request-header.js';
 import { accessLogger } from '../logger.js';
+import { traceIdOfRun } from '../telemetry/trace-context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -71,7 +72,8 @@ export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: stri
         path,
         status,
         durationMs: Math.round(seconds * 100_000) / 100,
-        ...(runId !== undefined && { run_id: runId, trace_id: c.get('traceId') }),
+        // A background run's trace is its own (see traceIdOfRun); a waited-for run's is the request's.
+        ...(runId !== undefined && { run_id: runId, trace_id: c.get('traceId') ?? traceIdOfRun(runId) }),
       },
       'request',
     );

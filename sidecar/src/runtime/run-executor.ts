@@ -97,6 +97,10 @@ export interface RunOutcome {
 export class RunExecutor {
   constructor(private readonly deps: RunExecutorDeps) {}
 
+  get agentName(): string {
+    return this.deps.agent.name;
+  }
+
   /** Parses input against the agent's schema; throws 400 `invalid_input` with issues. */
   validateInput(raw: unknown): unknown {
     const result = this.deps.agent.input.safeParse(raw);

@@ -11,12 +11,12 @@
  * (endpoint, headers, `OTEL_BSP_*`, `OTEL_TRACES_SAMPLER`).
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span, type SpanContext } from '@opentelemetry/api';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-node';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { OtlpProtocol } from './otel-env.js';
-import { parseTraceparent } from './trace-context.js';
+import { parseTraceparent, traceIdOfRun } from './trace-context.js';
 import type { ChatSpan, RunSpan, ServerSpan, ToolSpan, Tracing, TracingResource } from './tracing.js';
 
 export interface OtelTracingOptions {
@@ -37,7 +37,8 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the defaults.
   const merged = defaultResource().merge(defaults).merge(detectResources({ detectors: [envDetector] }));
   const exporter = options.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtoExporter();
-  const provider = new NodeTracerProvider({ resource: merged, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const ids = new RunTraceIds();
+  const provider = new NodeTracerProvider({ resource: merged, idGenerator: ids, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
   const tracer = provider.getTracer(SCOPE, resource.sidecarVersion);
 
@@ -76,7 +77,11 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
         'squire.run.attempt': run.attempt,
       };
       if (run.provider) attributes['gen_ai.provider.name'] = run.provider;
-      const span = tracer.startSpan(`invoke_agent ${run.agent}`, { kind: SpanKind.INTERNAL, attributes }, remoteParent(run.traceparent));
+      const parent = remoteParent(run.traceparent);
+      // A run no trace reached (a background run) starts the trace its log lines already name.
+      if (!trace.getSpan(parent)) ids.next = traceIdOfRun(run.runId);
+      const span = tracer.startSpan(`invoke_agent ${run.agent}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+      ids.next = undefined;
       const runContext = trace.setSpan(context.active(), span);
       return {
         ...identity(span),
@@ -136,6 +141,25 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
       await provider.shutdown();
     },
   };
+}
+
+/**
+ * Random ids, except the trace id of a root run span, which is the one
+ * `traceIdOfRun` gives its run: every attempt of a background run, in any
+ * process, joins one trace, and its log lines (which cannot see the span)
+ * name that trace.
+ */
+class RunTraceIds implements IdGenerator {
+  next: string | undefined;
+  private readonly random = new RandomIdGenerator();
+
+  generateTraceId(): string {
+    return this.next ?? this.random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.random.generateSpanId();
+  }
 }
 
 function identity(span: Span): { traceId: string; traceparent: string } {
