@@ -18,6 +18,7 @@ import { startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/s
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { http, invoke } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
+import { startFaultServer } from '../helpers/fault-server.js';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -231,5 +232,29 @@ describe('exporter selection', () => {
     const disabled = await startSidecar({ agent: 'test/fixtures/agents/otel-probe.ts', env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } });
     expect((await invoke(disabled.url, {})).json.output).toEqual({ registered: false });
     await disabled.stop();
+  });
+});
+
+describe('the SDK’s spans of a retried call', () => {
+  it('makes one span per attempt under the call’s span, each sent as traceparent, under a traceparent option given as parent', async () => {
+    const server = await startFaultServer();
+    server.script({ kind: 'problem', status: 503, code: 'draining', retryable: true }, { kind: 'ok', output: { text: 'hi' } });
+    const client = createClient({ sidecars: { flaky: { url: server.url, backoffBaseMs: 1, backoffMaxMs: 5 } } });
+    const parent = '00-11112222333344445555666677778888-9999aaaabbbbcccc-01';
+    await client.agent('flaky').invoke({ text: 'hi' }, { traceparent: parent });
+    await client.close();
+    await server.close();
+    await provider.forceFlush();
+
+    const spans = traceOf('11112222333344445555666677778888');
+    const call = only(spans, 'invoke_agent flaky');
+    expect(call.parentSpanId).toBe('9999aaaabbbbcccc');
+    const attempts = named(spans, 'POST');
+    expect(attempts.map((attempt) => attempt.parentSpanId)).toEqual([call.spanId, call.spanId]);
+    const [first, second] = [...attempts].sort((a, b) => Number(a.attributes['http.request.resend_count'] ?? 0) - Number(b.attributes['http.request.resend_count'] ?? 0));
+    expect(first!).toMatchObject({ status: { code: ERROR }, attributes: expect.objectContaining({ 'http.response.status_code': 503, 'error.type': 'draining' }) });
+    expect(second!.attributes).toMatchObject({ 'http.request.resend_count': 1, 'http.response.status_code': 200 });
+    expect(call.status.code).toBe(0);
+    expect(server.requests.map((request) => request.headers.traceparent)).toEqual([first, second].map((attempt) => `00-11112222333344445555666677778888-${attempt!.spanId}-01`));
   });
 });

@@ -11,7 +11,7 @@ import { startAttemptTrace } from './call-tracing.js';
 export const traceStep: AttemptStep = async (attempt, next) => {
   const parent = attempt.call.traceContext;
   if (!parent) return next(attempt);
-  const span = startAttemptTrace(parent, attempt.call.spec, attempt.endpoint.url, attempt.number);
+  const span = startAttemptTrace(parent, attempt.call.spec, attempt.endpoint.url, attempt.call.tried?.length ?? 0);
   attempt.traceparent = span.traceparent;
   try {
     const answer = await next(attempt);

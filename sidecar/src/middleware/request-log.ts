@@ -72,7 +72,7 @@ export function requestLog(log: Logger, metrics: SidecarMetrics, agentName: stri
         path,
         status,
         durationMs: Math.round(seconds * 100_000) / 100,
-        // A background run's trace is its own (see traceIdOfRun); a waited-for run's is the request's.
+        // A waited-for run's trace is the request's, when it has one; a background run's is its own (see traceIdOfRun).
         ...(runId !== undefined && { run_id: runId, trace_id: c.get('traceId') ?? traceIdOfRun(runId) }),
       },
       'request',

@@ -15,7 +15,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
-import { traceIdOf, traceIdOfRun } from '../telemetry/trace-context.js';
+import { traceIdOf } from '../telemetry/trace-context.js';
 import { readJsonBody } from './read-json-body.js';
 import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
 import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
@@ -92,7 +92,9 @@ export function syncRunRequest(
   c.set('runId', runId);
   const serverSpan = c.get('serverSpan');
   const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
-  c.set('traceId', serverSpan?.traceId ?? traceIdOf(traceparent) ?? traceIdOfRun(runId));
+  // Without a trace the run's lines use one derived from its id, which the request line derives too.
+  const traceId = serverSpan?.traceId ?? traceIdOf(traceparent);
+  if (traceId !== undefined) c.set('traceId', traceId);
   return {
     runId,
     input: fields.input,
