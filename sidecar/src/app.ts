@@ -16,6 +16,7 @@ import type { Lifecycle } from './runtime/lifecycle.js';
 import type { RunExecutor } from './runtime/run-executor.js';
 import type { DeadlineLimits } from './runtime/deadline.js';
 import { requestLog } from './middleware/request-log.js';
+import type { Tracing } from './telemetry/tracing.js';
 import { hostCheck } from './middleware/host-check.js';
 import { bearerCheck } from './middleware/auth.js';
 import { setResponseHeader } from './http/headers.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   protocols?: readonly ProtocolMount[];
   /** The browser console: static pages that decide their own access (see `console/console-mount.ts`). */
   console?: ConsoleMount | undefined;
+  /** A SERVER span per request; undefined (no span work at all) when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
@@ -97,6 +100,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
       agentName: deps.descriptor.name,
       table,
       renderError,
+      tracing: deps.tracing,
       guard(c) {
         // Tell keep-alive clients to open their next connection elsewhere.
         if (deps.lifecycle.phase === 'draining') setResponseHeader(c, 'connection', 'close');

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
 import { SIDECAR_VERSION } from './version.js';
 import { sleep } from '@squire/client/internal';
+import { loadTracing, type Tracing } from './telemetry/tracing.js';
 
 const EXIT_CONFIG = 2;
 /** The logger whose buffered access lines a crash writes out before the process ends. */
@@ -44,6 +45,14 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof AgentLoadError) return exitWithProblems(error.problems);
     throw error;
   }
+  let tracing: Tracing | undefined;
+  try {
+    tracing = await loadTracing(process.env, { serviceName: agent.name, serviceVersion: agent.version, sidecarVersion: SIDECAR_VERSION }, log);
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot start the OpenTelemetry trace exporter');
+    flushLogs(log);
+    process.exit(EXIT_CONFIG);
+  }
   let store;
   if (config.store !== undefined) {
     try {
@@ -59,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let sidecar;
   try {
-    sidecar = createSidecar({ config, agent, log, ...(store && { store }) });
+    sidecar = createSidecar({ config, agent, log, tracing, ...(store && { store }) });
   } catch (error) {
     flushLogs(log);
     // A StoreOpenError names the directory or file, the holder or owner, and what to do.
@@ -89,7 +98,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     main = await listen(app, { ...config, socket: config.socket });
     if (config.healthPort !== undefined) {
-      health = await listen(healthRoutes({ lifecycle, store: sidecar.store, ...(agent.ready && { ready: agent.ready }) }), { ...config, host: config.healthHost, port: config.healthPort, socket: undefined });
+      const healthApp = healthRoutes({
+        lifecycle,
+        store: sidecar.store,
+        ...(agent.ready && { ready: agent.ready }),
+        ...(config.metricsOnHealthPort && { metrics: sidecar.metrics.registry }),
+      });
+      health = await listen(healthApp, { ...config, host: config.healthHost, port: config.healthPort, socket: undefined });
     }
   } catch (error) {
     log.fatal({ err: error }, 'cannot listen');
@@ -127,6 +142,8 @@ async function main(argv: string[]): Promise<void> {
     await Promise.race([main.close(), sleep(1000, undefined, { unref: true })]);
     await health?.close();
     await sidecar.close();
+    // The last spans (the drained runs') go out before the process ends.
+    await tracing?.shutdown().catch((error: unknown) => log.warn({ err: error }, 'cannot export the last spans'));
     lifecycle.markStopped();
     log.info({ clean: finished }, 'stopped');
     flushLogs(log);

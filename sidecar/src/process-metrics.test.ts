@@ -8,18 +8,19 @@ function sample(text: string, name: string): number {
 }
 
 describe('registerProcessMetrics', () => {
-  it('publishes the process metrics under prom-client names, read at the scrape', async () => {
+  it('publishes the process metrics under their standard names, read at the scrape', async () => {
     const registry = new Registry();
     registerProcessMetrics(registry);
     const first = await registry.metrics();
     for (const name of ['process_cpu_seconds_total', 'process_cpu_user_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_active_resources_total']) {
-      expect(sample(first, `squire_process_${name}`), name).toBeGreaterThanOrEqual(0);
+      expect(sample(first, name), name).toBeGreaterThanOrEqual(0);
     }
-    expect(first).toContain(`squire_process_nodejs_version_info{version="${process.version}"`);
+    expect(first).toContain(`nodejs_version_info{version="${process.version}"`);
     expect(first).not.toContain('gc_duration');
+    expect(first).not.toContain('squire_process_');
     const until = Date.now() + 20;
     while (Date.now() < until) Math.sqrt(Math.random());
     const second = await registry.metrics();
-    expect(sample(second, 'squire_process_process_cpu_seconds_total')).toBeGreaterThan(sample(first, 'squire_process_process_cpu_seconds_total'));
+    expect(sample(second, 'process_cpu_seconds_total')).toBeGreaterThan(sample(first, 'process_cpu_seconds_total'));
   });
 });

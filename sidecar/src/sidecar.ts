@@ -28,6 +28,7 @@ import { BackgroundRuns } from './runs/background-runs.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
 import { protocolRoutes, withProtocolPaths } from './protocols/openapi.js';
 import { consoleMount } from './console/console-mount.js';
+import type { Tracing } from './telemetry/tracing.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -59,9 +60,11 @@ export interface CreateSidecarOptions {
    * opened (and locked) here, which throws `StoreOpenError` when it cannot be.
    */
   store?: Store;
+  /** Spans of requests, runs, model and tool calls (see `telemetry/tracing.ts`); none without it. */
+  tracing?: Tracing | undefined;
 }
 
-export function createSidecar({ config, agent, log, ...overrides }: CreateSidecarOptions): Sidecar {
+export function createSidecar({ config, agent, log, tracing, ...overrides }: CreateSidecarOptions): Sidecar {
   const limits = {
     slots: agent.limits?.slots ?? config.slots,
     queueMax: agent.limits?.queueMax ?? config.queueMax,
@@ -72,7 +75,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
   const store = overrides.store ?? openSqliteStore({ dataDir: dataDirOf(config, agent.name), agent: { name: agent.name, version: agent.version } });
-  const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc() });
+  const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc(), metrics });
   const sessions = new Sessions(store.sessions, {
     maxMessages: config.sessionMaxMessages,
     maxTokens: config.sessionMaxTokens,
@@ -80,7 +83,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     queueMax: config.sessionQueueMax,
     log,
   });
-  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle, tracing });
   const ledger = new IdempotencyLedger(store.keys, { ttlMs: config.idempotencyTtlMs });
   const runs = new BackgroundRuns(store, ledger, executor, slots, lifecycle, log, {
     maxQueued: config.runsMaxQueued,
@@ -129,6 +132,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     store,
     idempotency: ledger,
     protocols,
+    tracing,
     console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,
     runs,
     sessions,

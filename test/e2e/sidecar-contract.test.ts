@@ -155,7 +155,7 @@ describe('logs', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       line = echo.logLines().find((entry) => entry.reqId === 'req-abc' && entry.msg === 'request');
     }
-    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, runId: response.json.run_id, path: '/v1/invoke' });
+    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, run_id: response.json.run_id, trace_id: traceparent.split('-')[1], path: '/v1/invoke' });
     expect(typeof line?.durationMs).toBe('number');
   });
 });

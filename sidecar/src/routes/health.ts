@@ -1,7 +1,9 @@
 /**
  * @module
  * Liveness and readiness. Both are unauthenticated and are also served alone
- * on `--health-port` for kubelet probes that come from the pod address.
+ * on `--health-port` for kubelet probes that come from the pod address, with
+ * `/metrics` beside them when `--metrics-on-health-port` asks for it (a
+ * scrape from the pod network carries no token).
  */
 import { Hono, type Handler } from 'hono';
 import { SidecarError, problemResponse } from '../errors.js';
@@ -9,6 +11,7 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import { withTimeout } from '@squire/client/internal';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
+import type { Registry } from 'prom-client';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;
@@ -16,6 +19,8 @@ export interface HealthDeps {
   ready?: () => boolean | Promise<boolean>;
   /** The store: a sidecar whose store does not answer is not ready (503 `store_unavailable`). */
   store?: Pick<Store, 'ping'>;
+  /** Serves `GET /metrics` from this registry too. */
+  metrics?: Registry | undefined;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -54,5 +59,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
   const app = new Hono();
   app.get('/healthz', handlers.getLiveness);
   app.get('/readyz', handlers.getReadiness);
+  const { metrics } = deps;
+  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
   return app;
 }

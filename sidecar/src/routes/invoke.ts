@@ -16,6 +16,7 @@ import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
 import { parseSessionPolicy } from '../session/session-gate.js';
+import { traceIdOf } from '../telemetry/trace-context.js';
 import { readJsonBody } from '../http/json-body.js';
 import { sseResponse } from '../http/sse.js';
 import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
@@ -94,6 +95,11 @@ export function syncRunRequest(
 ): Omit<RunRequest, 'signals'> {
   const runId = newRunId();
   c.set('runId', runId);
+  const serverSpan = c.get('serverSpan');
+  const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
+  // Without a trace the run's lines use one derived from its id, which the request line derives too.
+  const traceId = serverSpan?.traceId ?? traceIdOf(traceparent);
+  if (traceId !== undefined) c.set('traceId', traceId);
   return {
     runId,
     input: fields.input,
@@ -106,7 +112,7 @@ export function syncRunRequest(
     events: new RunEventChannel(runId),
     kind: 'invoke',
     logBindings: c.get('logBindings'),
-    traceparent: requestHeader(c, HEADERS.traceparent),
+    traceparent,
     callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
