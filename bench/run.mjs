@@ -4,6 +4,7 @@
 // shown); subject and floor alternate within a round. Targets are goals,
 // reported, never asserted.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -500,6 +501,57 @@ async function sessionBench() {
   record('9. sessions', 'load the window (last 50 of 2,000 messages) vs the same select', 'µs', load.squire, load.floor);
 }
 
+async function tracingBench() {
+  // The same sidecar with tracing off (no OTEL_* set: the SDK is never loaded)
+  // and on (OTLP/HTTP protobuf to a sink in this process that answers 200),
+  // alternating within each round. With SIDECAR_BASELINE=<other build's
+  // sidecar/dist/main.js> the other build (tracing off) joins each round, to
+  // show what the tracing hooks cost when tracing is off.
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${sink.address().port}`;
+  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
+  const off = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: '' };
+  const baseline = process.env.SIDECAR_BASELINE;
+  const llmBody = JSON.stringify({ input: { question: 'What is the weather in Paris?' } });
+  const series = { echoOff: [], echoOn: [], echoBase: [], llmOff: [], llmOn: [], llmBase: [] };
+  const measure = (bin, agent, env) =>
+    withServer([bin, ...sidecarArgs(agent).slice(1)], { env }, async (s) => {
+      const pool = endpointPool(s.address, 1);
+      try {
+        const call = agent === 'assistant' ? () => rawInvoke(pool, {}, llmBody) : () => rawInvoke(pool);
+        return (await sequentialLatency(call, agent === 'assistant' ? { count: 1000, warmup: 200 } : undefined)).p50;
+      } finally {
+        await pool.destroy();
+      }
+    });
+  const current = sidecarArgs('echo')[0];
+  try {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const runs = [
+        async () => series.echoOff.push(await measure(current, 'echo', off)),
+        async () => series.echoOn.push(await measure(current, 'echo', on)),
+        async () => series.llmOff.push(await measure(current, 'assistant', off)),
+        async () => series.llmOn.push(await measure(current, 'assistant', on)),
+        ...(baseline ? [async () => series.echoBase.push(await measure(baseline, 'echo', off)), async () => series.llmBase.push(await measure(baseline, 'assistant', off))] : []),
+      ];
+      for (const run of round % 2 === 0 ? runs : runs.reverse()) await run();
+    }
+  } finally {
+    await new Promise((resolve) => sink.close(resolve));
+  }
+  const group = '10. tracing';
+  record(group, 'echo invoke p50: tracing on vs off', 'µs', series.echoOn, series.echoOff);
+  record(group, 'LLM run with a tool (offline model: 2 chat + 1 tool span) p50: tracing on vs off', 'µs', series.llmOn, series.llmOff);
+  if (baseline) {
+    record(group, 'echo invoke p50: tracing off vs the baseline build', 'µs', series.echoOff, series.echoBase, { label: 'within noise', value: 1.05 }, 'lower');
+    record(group, 'LLM run p50: tracing off vs the baseline build', 'µs', series.llmOff, series.llmBase, { label: 'within noise', value: 1.05 }, 'lower');
+  }
+}
+
 async function main() {
   const started = Date.now();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${HAS_TASKSET ? ', servers on core 0 and load on core 1' : ', unpinned (no taskset)'}`;
@@ -515,6 +567,7 @@ async function main() {
     ['7', streamingBench],
     ['8', overloadBench],
     ['9', sessionBench],
+    ['10', tracingBench],
   ];
   // SQUIRE_BENCH_ONLY=1,7 runs a subset while working on one figure.
   const only = process.env.SQUIRE_BENCH_ONLY?.split(',').map((item) => item.trim());

@@ -28,6 +28,11 @@ export const CONFIG_OPTIONS = {
   socket: { env: 'SQUIRE_SOCKET', description: 'Unix socket path instead of TCP (mode 0600)' },
   'health-port': { env: 'SQUIRE_HEALTH_PORT', description: 'Extra port that serves only /healthz and /readyz, for kubelet probes' },
   'health-host': { env: 'SQUIRE_HEALTH_HOST', description: 'Address of the health port' },
+  'metrics-on-health-port': {
+    env: 'SQUIRE_METRICS_ON_HEALTH_PORT',
+    boolean: true,
+    description: 'Also serve /metrics on the health port, without the token (for scrapes from the pod network); env: true or false',
+  },
   token: { env: 'SQUIRE_TOKEN', description: 'Bearer token (at least 16 characters) required on every route but /healthz and /readyz' },
   'token-file': { env: 'SQUIRE_TOKEN_FILE', description: 'File holding the token (e.g. a mounted secret; surrounding whitespace is trimmed)' },
   'allowed-hosts': { env: 'SQUIRE_ALLOWED_HOSTS', description: 'Comma-separated extra Host header names accepted on a loopback bind' },
@@ -93,6 +98,16 @@ export const ConfigSchema = z
     socket: z.string().min(1).optional(),
     healthPort: int(0, 65535).optional(),
     healthHost: z.string().min(1).default('0.0.0.0'),
+    metricsOnHealthPort: z
+      .string()
+      .default('false')
+      .transform((value, ctx) => {
+        const normalised = value.trim().toLowerCase();
+        if (['true', '1', 'on', 'yes'].includes(normalised)) return true;
+        if (['false', '0', 'off', 'no'].includes(normalised)) return false;
+        ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
+        return z.NEVER;
+      }),
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     allowedHosts: z
       .string()
@@ -158,6 +173,9 @@ export const ConfigSchema = z
     if (config.defaultTimeoutMs > config.maxTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['defaultTimeoutMs'], message: `must not exceed --max-timeout-ms (${config.maxTimeoutMs})` });
     }
+    if (config.metricsOnHealthPort && config.healthPort === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['metricsOnHealthPort'], message: 'needs --health-port (SQUIRE_HEALTH_PORT): it serves /metrics there' });
+    }
     if (config.headersTimeoutMs > config.requestTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: 'must not exceed --request-timeout-ms' });
     }
@@ -196,7 +214,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   try {
     const parsed = parseArgs({
       args: [...argv],
-      options: Object.fromEntries(Object.keys(CONFIG_OPTIONS).map((flag) => [flag, { type: 'string' as const }])),
+      options: Object.fromEntries(Object.entries(CONFIG_OPTIONS).map(([flag, spec]) => [flag, { type: 'boolean' in spec && spec.boolean ? ('boolean' as const) : ('string' as const) }])),
       allowPositionals: false,
       strict: true,
     });
@@ -207,7 +225,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
 
   const raw: Record<string, unknown> = {};
   for (const [flag, spec] of Object.entries(CONFIG_OPTIONS)) {
-    const value = values[flag] ?? env[spec.env];
+    const given = values[flag];
+    const value = given === true ? 'true' : (given ?? env[spec.env]);
     if (value !== undefined && value !== '') raw[camel(flag)] = value;
   }
 

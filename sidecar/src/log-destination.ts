@@ -30,8 +30,15 @@ interface PendingLines {
 const FULL_PIPE_PATIENCE_MS = 1000;
 const FULL_PIPE_POLL_MS = 10;
 
-export function openLogDestination(fd: number): LogDestination {
-  const destination = pino.destination({ dest: fd, sync: false, minLength: 0 });
+export interface LogDestinationOptions {
+  /** Bytes to gather before an asynchronous write (0: write each line). @default 0 */
+  minLength?: number;
+  /** The largest single write, in bytes. */
+  maxWrite?: number;
+}
+
+export function openLogDestination(fd: number, options: LogDestinationOptions = {}): LogDestination {
+  const destination = pino.destination({ dest: fd, sync: false, minLength: options.minLength ?? 0, ...(options.maxWrite !== undefined && { maxWrite: options.maxWrite }) });
   let closed = false;
   const close = () => {
     closed = true;

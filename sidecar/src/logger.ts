@@ -1,8 +1,16 @@
 /**
  * @module
  * The sidecar's one pino root logger. Secrets are redacted by path, and the
- * destination is asynchronous so logging one line per request stays off the
- * hot path; `flushLogs` runs before the process exits.
+ * destination is asynchronous so logging stays off the hot path; `flushLogs`
+ * runs before the process exits.
+ *
+ * The access log (one line per request) has a destination of its own on the
+ * same file descriptor that buffers lines and writes them in batches: once
+ * ~3.5 KiB are waiting, ACCESS_FLUSH_MS after the first waiting line, on
+ * drain, and on a fatal error. A write per line costs a trip through libuv's
+ * thread pool on every call. What a `kill -9` (or a crash of Node itself)
+ * can lose is the access lines of the last ACCESS_FLUSH_MS; every other line
+ * (start-up, errors, drain) goes out as it is logged.
  */
 import pino, { type Logger } from 'pino';
 import { openLogDestination } from './log-destination.js';
@@ -37,10 +45,29 @@ export interface LoggerOptions {
   fd?: number;
 }
 
+/** How long an access line may wait in the buffer. */
+export const ACCESS_FLUSH_MS = 100;
+/** Batches stay below PIPE_BUF, so a batch is one atomic write that never splits a line of the other destination. */
+const ACCESS_MAX_WRITE = 4096;
+const ACCESS_BATCH_BYTES = ACCESS_MAX_WRITE - 512;
+
 const accessLoggers = new WeakMap<Logger, Logger>();
 
 export function createLogger(options: LoggerOptions): Logger {
   const destination = openLogDestination(options.fd ?? 1);
+  // Closed-stdout safe like the other: a failed write drops the access lines, never blocks the exit.
+  const accessDestination = openLogDestination(options.fd ?? 1, { minLength: ACCESS_BATCH_BYTES, maxWrite: ACCESS_MAX_WRITE });
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushSoon = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      try {
+        accessDestination.flush();
+      } catch {
+        // A destination closed at exit has nothing left to write.
+      }
+    }, ACCESS_FLUSH_MS).unref();
+  };
   const common = {
     level: options.level,
     base: { pid: process.pid },
@@ -48,7 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }, destination);
-  accessLoggers.set(log, pino(common, destination));
+  const access = pino({ ...common, hooks: { streamWrite: (line: string) => (flushSoon(), line) } }, accessDestination);
+  accessLoggers.set(log, access);
   return log;
 }
 
@@ -64,12 +92,16 @@ export function accessLogger(log: Logger): Logger {
   return accessLoggers.get(log) ?? log;
 }
 
+/** Writes out everything `logger` and its access logger hold, synchronously (before an exit). */
 export function flushLogs(logger: Logger): void {
-  try {
-    logger.flush();
-    const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
-    stream?.flushSync?.();
-  } catch {
-    // Flushing an already-closed destination at exit is harmless.
+  const access = accessLoggers.get(logger);
+  for (const each of access ? [access, logger] : [logger]) {
+    try {
+      each.flush();
+      const stream = (each as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
+      stream?.flushSync?.();
+    } catch {
+      // Flushing an already-closed destination at exit is harmless.
+    }
   }
 }

@@ -25,11 +25,10 @@ import type { Store } from './store/store.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import { IdempotencyLedger } from './runs/ledger.js';
 import { BackgroundRuns } from './runs/background-runs.js';
-import { runRoutes } from './routes/runs.js';
-import { sessionRoutes } from './routes/sessions.js';
 import { describeProtocols, mountProtocols } from './protocols/index.js';
-import { withProtocolPaths } from './protocols/openapi.js';
+import { protocolRoutes, withProtocolPaths } from './protocols/openapi.js';
 import { consoleMount } from './console/console-mount.js';
+import type { Tracing } from './telemetry/tracing.js';
 
 export interface Sidecar {
   app: Hono<SidecarEnv>;
@@ -61,9 +60,11 @@ export interface CreateSidecarOptions {
    * opened (and locked) here, which throws `StoreOpenError` when it cannot be.
    */
   store?: Store;
+  /** Spans of requests, runs, model and tool calls (see `telemetry/tracing.ts`); none without it. */
+  tracing?: Tracing | undefined;
 }
 
-export function createSidecar({ config, agent, log, ...overrides }: CreateSidecarOptions): Sidecar {
+export function createSidecar({ config, agent, log, tracing, ...overrides }: CreateSidecarOptions): Sidecar {
   const limits = {
     slots: agent.limits?.slots ?? config.slots,
     queueMax: agent.limits?.queueMax ?? config.queueMax,
@@ -74,7 +75,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
   const lifecycle = new Lifecycle();
   const metrics = createMetrics(agent, slots);
   const store = overrides.store ?? openSqliteStore({ dataDir: dataDirOf(config, agent.name), agent: { name: agent.name, version: agent.version } });
-  const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc() });
+  const llm = overrides.llm ?? createLlmProvider(config, log, { onRetry: () => metrics.llmRetries.inc(), metrics });
   const sessions = new Sessions(store.sessions, {
     maxMessages: config.sessionMaxMessages,
     maxTokens: config.sessionMaxTokens,
@@ -82,7 +83,7 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     queueMax: config.sessionQueueMax,
     log,
   });
-  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle });
+  const executor = new RunExecutor({ agent, slots, llm, runLlmAgent, sessions, metrics, log, lifecycle, tracing });
   const ledger = new IdempotencyLedger(store.keys, { ttlMs: config.idempotencyTtlMs });
   const runs = new BackgroundRuns(store, ledger, executor, slots, lifecycle, log, {
     maxQueued: config.runsMaxQueued,
@@ -131,16 +132,11 @@ export function createSidecar({ config, agent, log, ...overrides }: CreateSideca
     store,
     idempotency: ledger,
     protocols,
+    tracing,
     console: config.console ? consoleMount({ open: config.socket !== undefined || isLoopbackHost(config.host), token: config.token }) : undefined,
-    routes: [
-      sessionRoutes(sessions),
-      runRoutes({
-        runs,
-        executor,
-        lifecycle,
-        limits: bodyLimits,
-      }),
-    ],
+    runs,
+    sessions,
+    protocolRoutes: protocolRoutes(config.protocols),
   });
   return {
     app,

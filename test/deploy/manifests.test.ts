@@ -61,6 +61,15 @@ describe('Kubernetes manifests', () => {
     await expect(kubernetesModel(deployment).then((model) => model.validate())).rejects.toThrow(/runAsUser must be integer/);
   });
 
+  it('let Prometheus scrape the native sidecar on its health port, without the token', () => {
+    const shop = kubeDocuments.find(({ doc }) => doc.kind === 'Deployment' && doc.metadata.name === 'shop')!.doc;
+    const sidecar = shop.spec.template.spec.initContainers[0];
+    const env = Object.fromEntries((sidecar.env as Obj[]).map((entry) => [entry.name, entry.value]));
+    expect(env.SQUIRE_METRICS_ON_HEALTH_PORT).toBe('true');
+    expect(shop.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': env.SQUIRE_HEALTH_PORT, 'prometheus.io/path': '/metrics' });
+    expect(sidecar.ports).toContainEqual({ name: 'health', containerPort: Number(env.SQUIRE_HEALTH_PORT) });
+  });
+
   it('pass Pod Security "restricted"', () => {
     for (const { file, doc } of kubeDocuments.filter(({ doc }) => doc.kind === 'Deployment')) {
       expect(restrictedViolations(doc.spec.template), `${file}: ${doc.metadata.name}`).toEqual([]);

@@ -149,9 +149,13 @@ describe('logs', () => {
   it('writes one line per request with request id, run id, agent, status and duration, carrying traceparent', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const response = await invoke(echo.url, { text: 'trace' }, { headers: { traceparent, 'x-request-id': 'req-abc' } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const line = echo.logLines().find((entry) => entry.reqId === 'req-abc' && entry.msg === 'request');
-    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, runId: response.json.run_id, path: '/v1/invoke' });
+    // Access lines go out in batches, at the latest ACCESS_FLUSH_MS (100 ms) after they are logged.
+    let line: Record<string, unknown> | undefined;
+    for (let waited = 0; !line && waited < 3000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      line = echo.logLines().find((entry) => entry.reqId === 'req-abc' && entry.msg === 'request');
+    }
+    expect(line).toMatchObject({ agent: 'echo', status: 200, traceparent, run_id: response.json.run_id, trace_id: traceparent.split('-')[1], path: '/v1/invoke' });
     expect(typeof line?.durationMs).toBe('number');
   });
 });

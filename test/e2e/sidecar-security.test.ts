@@ -118,6 +118,8 @@ describe('bad configuration', () => {
     ['an unknown flag', ['--agent', echoAgent, '--slotz', '3'], {}, [/slotz/]],
     ['a short token', ['--agent', echoAgent, '--token', 'abc'], {}, [/--token .*16/]],
     ['an unreadable token file', ['--agent', echoAgent, '--token-file', '/nonexistent/token'], {}, [/--token-file/]],
+    ['metrics on a health port that is not there', ['--agent', echoAgent, '--metrics-on-health-port'], {}, [/--metrics-on-health-port .*--health-port/]],
+    ['a bad boolean in the environment', ['--agent', echoAgent, '--health-port', '0'], { SQUIRE_METRICS_ON_HEALTH_PORT: 'maybe' }, [/SQUIRE_METRICS_ON_HEALTH_PORT.*true or false/]],
   ];
   for (const [name, args, env, patterns] of cases) {
     it(`exits 2 naming each problem for ${name}`, async () => {

@@ -47,6 +47,7 @@ export class RunStream<TOutput = unknown> implements AsyncIterable<RunEvent> {
     const decoder = new SseDecoder();
     const iterator = opened.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let first = true;
+    let broken: unknown;
     try {
       for (;;) {
         const limit = first ? this.options.firstEventTimeoutMs : (this.options.idleTimeoutMs ?? 60_000);
@@ -66,10 +67,13 @@ export class RunStream<TOutput = unknown> implements AsyncIterable<RunEvent> {
           yield event;
         }
       }
+    } catch (error) {
+      broken = error;
+      throw error;
     } finally {
       // Early `break`, a thrown error, or the end: release the connection either way.
       if (!opened.body.destroyed) opened.body.destroy();
-      opened.finish();
+      opened.finish(broken ?? this.failure);
     }
   }
 

@@ -17,6 +17,8 @@ export interface Attempt {
   readonly number: number;
   /** `performance.now()` when the request went out (set by dispatch). */
   sentAt: number;
+  /** The attempt span's context, sent as `traceparent` (set by the trace step). */
+  traceparent?: string;
 }
 
 /** A 2xx answer whose body is still unread. */

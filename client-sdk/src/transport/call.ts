@@ -13,6 +13,7 @@ import { CancelSource, linkAbortSignal } from '../internal/cancel.js';
 import type { CallOptions, ResolvedSidecar } from '../options.js';
 import { deadlines, type Expiring } from './deadlines.js';
 import type { Endpoint } from './endpoint.js';
+import { endCallTrace, passiveTraceparent, startCallTrace, type CallTrace } from './call-tracing.js';
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'DELETE';
@@ -38,6 +39,10 @@ export class CallState implements Expiring {
   lastFailure: SquireError | undefined;
   /** Replicas already tried; only allocated once a call retries. */
   tried: Endpoint[] | undefined;
+  /** The call's span, when the application's OpenTelemetry SDK records it. */
+  private trace: CallTrace | undefined;
+  /** The `traceparent` every attempt sends when the call has no span of its own. */
+  readonly traceparent: string | undefined;
   private readonly unlinkCaller: () => void;
 
   constructor(
@@ -49,6 +54,8 @@ export class CallState implements Expiring {
     this.deadline = this.started + this.timeoutMs;
     this.key = options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? (spec.idempotent ? undefined : randomUUID()));
     this.maxRetries = options.maxRetries ?? config.maxRetries;
+    this.trace = startCallTrace(config.name, spec, options.traceparent);
+    this.traceparent = this.trace ? undefined : passiveTraceparent(options.traceparent);
     deadlines.add(this);
     this.unlinkCaller = linkAbortSignal(options.signal, this.cancel, () => new AbortError('the caller aborted the call', { sidecar: config.name, endpoint: config.url, cause: this.lastFailure }));
   }
@@ -74,8 +81,18 @@ export class CallState implements Expiring {
     );
   }
 
-  finish(): void {
+  /** The span each attempt's span goes under; undefined when nothing records. */
+  get traceContext(): CallTrace | undefined {
+    return this.trace;
+  }
+
+  /** Ends the call; `error` is why it failed, if it did. */
+  finish(error?: unknown): void {
     deadlines.delete(this);
     this.unlinkCaller();
+    if (this.trace) {
+      endCallTrace(this.trace, error);
+      this.trace = undefined;
+    }
   }
 }

@@ -42,7 +42,8 @@ export const dispatch: AttemptHandler = async (attempt) => {
   if (spec.accept) headers.accept = spec.accept;
   if (authorization) headers.authorization = authorization;
   if (call.key) headers[HEADERS.idempotencyKey] = call.key;
-  if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
+  const traceparent = attempt.traceparent ?? call.traceparent;
+  if (traceparent) headers[HEADERS.traceparent] = traceparent;
   if (events.wants('request')) {
     events.emit('request', { sidecar: call.sidecar, endpoint: endpoint.url, method: spec.method, path: spec.path, attempt: attempt.number, idempotencyKey: call.key });
   }

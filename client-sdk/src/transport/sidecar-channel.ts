@@ -27,9 +27,10 @@ import { dispatch } from './dispatch.js';
 import { Endpoint, type EndpointStats } from './endpoint.js';
 import { LatencyReservoir } from './latency-reservoir.js';
 import { runCall, type CallPipeline } from './pipeline.js';
+import { traceStep } from './trace-step.js';
 
 /** One attempt, the same steps for every sidecar (each step reads its endpoint and call). */
-const ATTEMPT = composeAttempt([bulkheadStep, breakerStep, replicaHealthStep, classifyStep], dispatch);
+const ATTEMPT = composeAttempt([traceStep, bulkheadStep, breakerStep, replicaHealthStep, classifyStep], dispatch);
 
 export type { RequestSpec } from './call.js';
 
@@ -59,9 +60,10 @@ export class OpenResult {
     return this.call.attempt;
   }
 
-  finish(): void {
+  /** `error`: why the body could not be used (the call's span records it). */
+  finish(error?: unknown): void {
     this.answer.release();
-    this.call.finish();
+    this.call.finish(error);
   }
 }
 
@@ -151,14 +153,16 @@ export class SidecarChannel implements CallPipeline {
   /** A whole call with a buffered body: 2xx resolves, anything else throws a `SquireError`. */
   async call(spec: RequestSpec, options: CallOptions = {}): Promise<CallResult> {
     const opened = await this.open(spec, options);
+    let text: string;
     try {
-      const text = await opened.body.text();
-      return { status: opened.status, headers: opened.headers, text, attempts: opened.attempts };
+      text = await opened.body.text();
     } catch (error) {
-      throw classifyThrown(error, opened.call, 'body');
-    } finally {
-      opened.finish();
+      const failure = classifyThrown(error, opened.call, 'body');
+      opened.finish(failure);
+      throw failure;
     }
+    opened.finish();
+    return { status: opened.status, headers: opened.headers, text, attempts: opened.attempts };
   }
 
   /**
@@ -175,7 +179,7 @@ export class SidecarChannel implements CallPipeline {
       answer = await runCall(call, this);
     } catch (error) {
       this.counters.failures += 1;
-      call.finish();
+      call.finish(error);
       throw error;
     }
     this.counters.successes += 1;

@@ -16,7 +16,7 @@ import type { Context, Handler } from 'hono';
 import type { SidecarEnv } from '../app-env.js';
 import { SidecarError, problemResponse } from '../errors.js';
 import { bearerToken, tokenMatcher } from '../middleware/auth.js';
-import { requestHeader } from '../middleware/request-header.js';
+import { requestHeader } from '../http/headers.js';
 import { consoleAssetReader } from './console-assets.js';
 import { CONSOLE_TARGETS, type ConsoleOptions } from './console-mount.js';
 import { PAGE_HEADERS } from './page-headers.js';

@@ -8,6 +8,7 @@ import type { ModelProvider } from '@squire/client/contract';
 import { approximateTokens, type ChatRequest, type ChatResult, type LlmClient, type LlmProvider, type LlmRunScope } from './llm-client.js';
 import { ModelRetries } from './model-retries.js';
 import { retryAllowance } from './model-retry-policy.js';
+import { observeModelCall, type ModelCallMetrics } from './observed-model-call.js';
 
 export interface CompletionContext {
   signal: AbortSignal;
@@ -31,6 +32,8 @@ export interface ModelRetryLimits {
   maxRetryAfterMs: number;
   /** Called for each retry (the `squire_llm_retries_total` metric). */
   onRetry?: (() => void) | undefined;
+  /** Latency, errors and tokens of each model request. */
+  metrics?: ModelCallMetrics | undefined;
 }
 
 /**
@@ -50,21 +53,25 @@ export function providerFromBackend(backend: ChatBackend, models: { forced?: str
       return {
         provider: backend.descriptor,
         async chat(request: ChatRequest): Promise<ChatResult> {
+          const model = models.forced ?? request.model ?? models.fallback;
+          const call = { provider: backend.descriptor, model, stream: request.stream === true, metrics: limits.metrics, span: scope.span, traceparent: scope.traceparent };
           const result = await retries.run(async () => {
             const metered = scope.usage.begin(approximateTokens(JSON.stringify(request.messages)));
             try {
-              const answer = await backend.complete(
-                { ...request, model: models.forced ?? request.model ?? models.fallback },
-                {
-                  signal: scope.signal,
-                  traceparent: scope.traceparent,
-                  onDelta: request.stream
-                    ? (delta) => {
-                        metered.streamed(delta);
-                        scope.emit({ type: 'run.delta', delta });
-                      }
-                    : undefined,
-                },
+              const answer = await observeModelCall(call, (traceparent) =>
+                backend.complete(
+                  { ...request, model },
+                  {
+                    signal: scope.signal,
+                    traceparent,
+                    onDelta: request.stream
+                      ? (delta) => {
+                          metered.streamed(delta);
+                          scope.emit({ type: 'run.delta', delta });
+                        }
+                      : undefined,
+                  },
+                ),
               );
               metered.settle(answer.usage);
               return answer;

@@ -10,14 +10,15 @@ import type { LlmProvider } from './llm-client.js';
 import { OFFLINE_MODEL, OfflineBackend } from './offline-model.js';
 import type { ChatBackend } from './chat-backend.js';
 import type { OpenAiBackendOptions } from './openai-backend.js';
+import type { ModelCallMetrics } from './observed-model-call.js';
 
 export { runLlmAgent } from './llm-agent.js';
 
 /** The model asked for when neither `--model` nor the agent names one. */
 export const FALLBACK_MODEL = 'gpt-4o-mini';
 
-export function createLlmProvider(config: SidecarConfig, log: Logger, hooks: { onRetry?: () => void } = {}): LlmProvider {
-  const limits = { maxRetries: config.llmMaxRetries, maxRetryAfterMs: config.llmMaxRetryAfterMs, onRetry: hooks.onRetry };
+export function createLlmProvider(config: SidecarConfig, log: Logger, hooks: { onRetry?: () => void; metrics?: ModelCallMetrics } = {}): LlmProvider {
+  const limits = { maxRetries: config.llmMaxRetries, maxRetryAfterMs: config.llmMaxRetryAfterMs, onRetry: hooks.onRetry, metrics: hooks.metrics };
   if (!config.openaiBaseUrl) {
     log.info({ model: OFFLINE_MODEL }, 'no OPENAI_BASE_URL set: LLM agents answer with the built-in offline model');
     return providerFromBackend(new OfflineBackend(), { fallback: OFFLINE_MODEL, forced: OFFLINE_MODEL }, limits);

@@ -33,6 +33,18 @@ export interface LoopSteps {
 
 const NO_STEPS: LoopSteps = { journal: NO_JOURNAL, countReplayed: () => undefined };
 
+/** Watches each tool call (span and metrics); `end` gets the failure, if the call failed. */
+export interface ToolCallObserver {
+  start(name: string, callId: string): ObservedToolCall;
+}
+
+export interface ObservedToolCall {
+  /** Runs the tool's code inside the call's trace context. */
+  activate<T>(work: () => T): T;
+  /** The call's failure, if it failed; a `RunPaused` when it waits for a decision. */
+  end(failure?: unknown): void;
+}
+
 type ToolOutcome = { result: unknown } | { error: string };
 
 export async function runLlmAgent(
@@ -41,6 +53,7 @@ export async function runLlmAgent(
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
   steps: LoopSteps = NO_STEPS,
+  toolCalls?: ToolCallObserver,
 ): Promise<unknown> {
   const { journal } = steps;
   const instructions = typeof definition.instructions === 'function' ? definition.instructions(ctx) : definition.instructions;
@@ -82,7 +95,7 @@ export async function runLlmAgent(
       for (const call of answer.toolCalls) {
         // A cancelled run starts no further tool: a tool's side effects are what a cancel must stop.
         throwIfStopped(ctx.signal);
-        const outcome = await toolStep(definition.tools?.[call.function.name], call.id, call.function.name, call.function.arguments, ctx, publish, journal);
+        const outcome = await toolStep(definition.tools?.[call.function.name], call.id, call.function.name, call.function.arguments, ctx, publish, journal, toolCalls);
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify('error' in outcome ? { error: outcome.error } : outcome.result ?? null) });
       }
       continue;
@@ -109,6 +122,7 @@ async function toolStep(
   ctx: AgentContext<unknown>,
   publish: (event: RunEventDraft) => void,
   journal: StepJournal,
+  toolCalls: ToolCallObserver | undefined,
 ): Promise<ToolOutcome> {
   const key = `tool:${callId}`;
   const recorded = journal.get(key) as ToolOutcome | undefined;
@@ -119,14 +133,32 @@ async function toolStep(
   const announce = (args: unknown) => {
     if (!announced) publish({ type: 'run.tool_call', call_id: callId, name, arguments: args });
   };
-  const outcome = await callTool(tool, name, rawArguments, ctx, announce, (args) => {
-    if (!tool?.needsApproval || decision?.decision === 'approve') return undefined;
-    if (decision?.decision === 'reject') return { error: `a person rejected this call${decision.reason ? `: ${decision.reason}` : ''}` };
-    if (!journal.durable) {
-      throw new SidecarError('agent_error', `tool "${name}" needs approval, which only a background run (POST /v1/runs) can wait for`);
-    }
-    throw new RunPaused({ type: 'approval', call_id: callId, tool: name, arguments: args });
-  });
+  // Observed when it is called here (not when taken from the journal): one span and one sample per call made.
+  const observed = toolCalls?.start(name, callId);
+  let answered: { outcome: ToolOutcome; failure?: unknown };
+  try {
+    answered = await callTool(
+      tool,
+      name,
+      rawArguments,
+      ctx,
+      announce,
+      (args) => {
+        if (!tool?.needsApproval || decision?.decision === 'approve') return undefined;
+        if (decision?.decision === 'reject') return { error: `a person rejected this call${decision.reason ? `: ${decision.reason}` : ''}` };
+        if (!journal.durable) {
+          throw new SidecarError('agent_error', `tool "${name}" needs approval, which only a background run (POST /v1/runs) can wait for`);
+        }
+        throw new RunPaused({ type: 'approval', call_id: callId, tool: name, arguments: args });
+      },
+      observed,
+    );
+  } catch (error) {
+    observed?.end(error);
+    throw error;
+  }
+  observed?.end(answered.failure);
+  const { outcome } = answered;
   if (recorded) return outcome;
   publish({ type: 'run.tool_result', call_id: callId, name, ...outcome });
   await journal.record(key, outcome);
@@ -144,29 +176,33 @@ async function callTool(
   ctx: AgentContext<unknown>,
   announce: (args: unknown) => void,
   admit: (args: unknown) => ToolOutcome | undefined,
-): Promise<ToolOutcome> {
+  observed: ObservedToolCall | undefined,
+): Promise<{ outcome: ToolOutcome; failure?: unknown }> {
+  const refuse = (message: string) => ({ outcome: { error: message }, failure: new Error(message) });
   let args: unknown;
   try {
     args = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
   } catch {
     announce(rawArguments);
-    return { error: `the arguments are not valid JSON: ${rawArguments.slice(0, 200)}` };
+    return refuse(`the arguments are not valid JSON: ${rawArguments.slice(0, 200)}`);
   }
   announce(args);
-  if (!tool) return { error: `there is no tool named "${name}"` };
+  if (!tool) return refuse(`there is no tool named "${name}"`);
   const parsed = tool.parameters.safeParse(args);
   if (!parsed.success) {
-    return { error: `invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}` };
+    return refuse(`invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
   }
-  const answered = admit(args);
-  if (answered) return answered;
+  const refused = admit(args);
+  // A person's rejection: the call did not run, and the model hears why.
+  if (refused) return { outcome: refused, failure: new Error('error' in refused ? refused.error : 'rejected') };
   try {
-    return { result: await tool.execute(parsed.data, ctx) };
+    const execute = () => tool.execute(parsed.data, ctx);
+    return { outcome: { result: await (observed ? observed.activate(execute) : execute()) } };
   } catch (error) {
     // An abort is not the tool's failure: it ends the run.
     if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.log.warn({ tool: name, err: error }, 'tool failed; the model gets the error');
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { outcome: { error: error instanceof Error ? error.message : String(error) }, failure: error };
   }
 }
 

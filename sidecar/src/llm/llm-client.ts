@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ModelProvider, RunEventDraft, Usage } from '@squire/client/contract';
+import type { RunSpan } from '../telemetry/tracing.js';
 
 export interface ToolCall {
   id: string;
@@ -130,8 +131,10 @@ export interface LlmRunScope {
   deadline: number;
   /** Retries the caller allows (its `Squire-Max-Retries`); undefined: the sidecar's own limit alone. */
   callerMaxRetries?: number | undefined;
-  /** The caller's W3C `traceparent`, to send on with every model call. */
+  /** The caller's W3C `traceparent`, to send on with every model call when the run has no span. */
   traceparent?: string | undefined;
+  /** The run's span when tracing is on: each model request gets a `chat` span under it. */
+  span?: RunSpan | undefined;
   log: Logger;
   usage: UsageMeter;
   /** Publishes `run.delta`, `run.tool_call`, `run.tool_result` on the run's stream. */

@@ -8,7 +8,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
-import { requestHeader } from './request-header.js';
+import { requestHeader } from '../http/headers.js';
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 

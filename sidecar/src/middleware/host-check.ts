@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
-import { requestHeader } from './request-header.js';
+import { requestHeader } from '../http/headers.js';
 import { PROBE_PATHS, rawPath } from './auth.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

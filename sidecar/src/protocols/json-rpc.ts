@@ -9,7 +9,7 @@
 import type { Context } from 'hono';
 import type { SidecarEnv } from '../app-env.js';
 import type { SidecarError } from '../errors.js';
-import { readJsonBody } from '../routes/read-json-body.js';
+import { readJsonBody } from '../http/json-body.js';
 
 export const RPC_CODES = {
   parseError: -32700,

@@ -9,7 +9,7 @@
  */
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
-import { requestHeader } from '../middleware/request-header.js';
+import { requestHeader } from '../http/headers.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -4,8 +4,8 @@
  * `Accept: text/event-stream`, as the run's SSE events. A caller that goes
  * away aborts its run.
  */
-import { Hono, type Context } from 'hono';
-import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { Context, Handler } from 'hono';
+import type { SSEStreamingApi } from 'hono/streaming';
 import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent, type SessionBusyPolicy } from '@squire/client/contract';
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
@@ -16,9 +16,11 @@ import { resolveTimeoutMs, type DeadlineLimits } from '../runtime/deadline.js';
 import { parseMaxRetries } from '../llm/model-retry-policy.js';
 import { newRunId } from '../runtime/ids.js';
 import { parseSessionPolicy } from '../session/session-gate.js';
-import { readJsonBody } from './read-json-body.js';
+import { traceIdOf } from '../telemetry/trace-context.js';
+import { readJsonBody } from '../http/json-body.js';
+import { sseResponse } from '../http/sse.js';
 import { bodyHash, validateIdempotencyKey, type IdempotencyLedger, type KeyedAnswer } from '../runs/ledger.js';
-import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
+import { requestHeader, setResponseHeader } from '../http/headers.js';
 
 export interface InvokeDeps {
   executor: RunExecutor;
@@ -93,6 +95,11 @@ export function syncRunRequest(
 ): Omit<RunRequest, 'signals'> {
   const runId = newRunId();
   c.set('runId', runId);
+  const serverSpan = c.get('serverSpan');
+  const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
+  // Without a trace the run's lines use one derived from its id, which the request line derives too.
+  const traceId = serverSpan?.traceId ?? traceIdOf(traceparent);
+  if (traceId !== undefined) c.set('traceId', traceId);
   return {
     runId,
     input: fields.input,
@@ -105,7 +112,7 @@ export function syncRunRequest(
     events: new RunEventChannel(runId),
     kind: 'invoke',
     logBindings: c.get('logBindings'),
-    traceparent: requestHeader(c, HEADERS.traceparent),
+    traceparent,
     callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
@@ -130,9 +137,9 @@ export function invokeResult(runId: string, outcome: RunOutcome, attempt = 1) {
   return { run_id: runId, status: 'succeeded' as const, output: outcome.output, usage: outcome.usage, timing: outcome.timing, attempt };
 }
 
-export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
-  const app = new Hono<SidecarEnv>();
-  app.post('/v1/invoke', async (c) => {
+/** The handler of `POST /v1/invoke`. */
+export function invokeHandler(deps: InvokeDeps): Handler<SidecarEnv> {
+  return async (c) => {
     deps.lifecycle.assertAcceptingWork();
     const parsed = await parseInvoke(c, deps.executor, deps.limits);
     const request = syncRunRequest(c, parsed);
@@ -165,8 +172,7 @@ export function invokeRoutes(deps: InvokeDeps): Hono<SidecarEnv> {
     } finally {
       done();
     }
-  });
-  return app;
+  };
 }
 
 /**
@@ -211,16 +217,9 @@ export function streamRun(
   write: (stream: SSEStreamingApi, event: RunEvent) => Promise<void> = writeEvent,
 ): Response {
   const caller = new AbortController();
-  return streamSSE(c, async (stream) => {
-    stream.onAbort(() => caller.abort(new SidecarError('cancelled', 'the caller closed the event stream')));
-    let writes = Promise.resolve();
-    const send = (event: RunEvent) => {
-      writes = writes.then(() => write(stream, event)).catch(() => undefined);
-    };
-    const unsubscribe = request.events.subscribe(send);
-    const heartbeat = setInterval(() => {
-      writes = writes.then(() => stream.write(': ping\n\n')).then(() => undefined).catch(() => undefined);
-    }, deps.heartbeatMs ?? 15_000);
+  return sseResponse(c, { heartbeatMs: deps.heartbeatMs, onEnd: done }, async (writer) => {
+    writer.onAbort(() => caller.abort(new SidecarError('cancelled', 'the caller closed the event stream')));
+    const unsubscribe = request.events.subscribe((event) => writer.enqueue((stream) => write(stream, event)));
     try {
       request.events.publish({ type: 'run.started', attempt: 1 });
       const outcome = await deps.executor.execute({ ...request, signals: [caller.signal] });
@@ -229,10 +228,7 @@ export function streamRun(
       const failure = isSidecarError(error) ? error : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error });
       request.events.publish({ type: 'run.failed', error: failure.withRunId(request.runId).toProblem() });
     } finally {
-      clearInterval(heartbeat);
       unsubscribe();
-      await writes;
-      done();
     }
   });
 }

@@ -6,16 +6,17 @@
  * decision for a run paused for input; once) and `GET /v1/runs/{id}/events` (SSE,
  * replayed after `Last-Event-ID`, then live until the run ends).
  */
-import { Hono } from 'hono';
+import type { Handler } from 'hono';
+import { pathParam } from '../http/path-params.js';
 import { HEADERS, RUN_STATUSES, ResumeRequestSchema, type RunStatus } from '@squire/client/contract';
 import { SidecarError, toValidationIssues } from '../errors.js';
-import { readJsonBody } from './read-json-body.js';
+import { readJsonBody } from '../http/json-body.js';
 import type { SidecarEnv } from '../app-env.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
 import type { BackgroundRuns } from '../runs/background-runs.js';
 import { bodyHash, validateIdempotencyKey } from '../runs/ledger.js';
-import { requestHeader } from '../middleware/request-header.js';
+import { requestHeader } from '../http/headers.js';
 import { parseInvoke, type InvokeDeps } from './invoke.js';
 import { followRunAsSse } from './follow-run.js';
 
@@ -29,73 +30,74 @@ export interface RunRoutesDeps {
 
 const MAX_PAGE = 500;
 
-export function runRoutes(deps: RunRoutesDeps): Hono<SidecarEnv> {
-  const app = new Hono<SidecarEnv>();
+export type RunOperation = 'createRun' | 'listRuns' | 'getRun' | 'cancelRun' | 'resumeRun' | 'followRunEvents';
 
-  app.post('/v1/runs', async (c) => {
-    deps.lifecycle.assertAcceptingWork();
-    const parsed = await parseInvoke(c, deps.executor, deps.limits);
-    if (parsed.onBusy !== undefined || requestHeader(c, HEADERS.onBusy) !== undefined) {
-      throw new SidecarError('invalid_request', "on_busy applies to invokes; a background run waits for its session or follows the agent's session.onBusy");
-    }
-    const key = requestHeader(c, HEADERS.idempotencyKey);
-    const { runId, replayed } = await deps.runs.submit({
-      input: parsed.rawInput,
-      sessionId: parsed.sessionId,
-      metadata: parsed.metadata,
-      timeoutMs: parsed.timeoutMs,
-      idempotency: key !== undefined ? { key: validateIdempotencyKey(key), hash: bodyHash(parsed.body) } : undefined,
-    });
-    c.set('runId', runId);
-    c.header('location', `/v1/runs/${runId}`);
-    c.header(HEADERS.runId, runId);
-    if (replayed) c.header(HEADERS.idempotentReplayed, 'true');
-    const status = replayed ? ((await deps.runs.get(runId))?.status ?? 'queued') : 'queued';
-    return c.json({ run_id: runId, status }, 202);
-  });
+/** The handlers of the background-run routes, by operation (`http/route-table.ts`). */
+export function runHandlers(deps: RunRoutesDeps): Record<RunOperation, Handler<SidecarEnv>> {
+  return {
+    createRun: async (c) => {
+      deps.lifecycle.assertAcceptingWork();
+      const parsed = await parseInvoke(c, deps.executor, deps.limits);
+      if (parsed.onBusy !== undefined || requestHeader(c, HEADERS.onBusy) !== undefined) {
+        throw new SidecarError('invalid_request', "on_busy applies to invokes; a background run waits for its session or follows the agent's session.onBusy");
+      }
+      const key = requestHeader(c, HEADERS.idempotencyKey);
+      const { runId, replayed } = await deps.runs.submit({
+        input: parsed.rawInput,
+        sessionId: parsed.sessionId,
+        metadata: parsed.metadata,
+        timeoutMs: parsed.timeoutMs,
+        idempotency: key !== undefined ? { key: validateIdempotencyKey(key), hash: bodyHash(parsed.body) } : undefined,
+      });
+      c.set('runId', runId);
+      c.header('location', `/v1/runs/${runId}`);
+      c.header(HEADERS.runId, runId);
+      if (replayed) c.header(HEADERS.idempotentReplayed, 'true');
+      const status = replayed ? ((await deps.runs.get(runId))?.status ?? 'queued') : 'queued';
+      return c.json({ run_id: runId, status }, 202);
+    },
 
-  app.get('/v1/runs', async (c) => {
-    const status = c.req.query('status');
-    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
-      throw new SidecarError('invalid_request', `status must be one of ${RUN_STATUSES.join(', ')}`);
-    }
-    const limitText = c.req.query('limit') ?? '50';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new SidecarError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE}`);
-    const after = decodeCursor(c.req.query('cursor'));
-    const page = await deps.runs.list({ status: status as RunStatus | undefined, limit: limit + 1, after });
-    const data = page.slice(0, limit);
-    const last = data[data.length - 1];
-    return c.json({ data, next_cursor: page.length > limit && last ? encodeCursor(Date.parse(last.created_at), last.run_id) : null });
-  });
+    listRuns: async (c) => {
+      const status = c.req.query('status');
+      if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
+        throw new SidecarError('invalid_request', `status must be one of ${RUN_STATUSES.join(', ')}`);
+      }
+      const limitText = c.req.query('limit') ?? '50';
+      const limit = Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new SidecarError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE}`);
+      const after = decodeCursor(c.req.query('cursor'));
+      const page = await deps.runs.list({ status: status as RunStatus | undefined, limit: limit + 1, after });
+      const data = page.slice(0, limit);
+      const last = data[data.length - 1];
+      return c.json({ data, next_cursor: page.length > limit && last ? encodeCursor(Date.parse(last.created_at), last.run_id) : null });
+    },
 
-  app.get('/v1/runs/:id', async (c) => {
-    const record = await deps.runs.get(c.req.param('id'));
-    if (!record) throw new SidecarError('not_found', `no run "${c.req.param('id')}"`);
-    return c.json(record);
-  });
+    getRun: async (c) => {
+      const record = await deps.runs.get(pathParam(c, 'id'));
+      if (!record) throw new SidecarError('not_found', `no run "${pathParam(c, 'id')}"`);
+      return c.json(record);
+    },
 
-  app.post('/v1/runs/:id/cancel', async (c) => c.json(await deps.runs.cancel(c.req.param('id'))));
+    cancelRun: async (c) => c.json(await deps.runs.cancel(pathParam(c, 'id'))),
 
-  app.post('/v1/runs/:id/resume', async (c) => {
-    const body = await readJsonBody(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
-    const answer = ResumeRequestSchema.safeParse(body);
-    if (!answer.success) {
-      throw new SidecarError('invalid_request', 'the body must be {"decision": "approve" | "reject", "reason"?: string}', { issues: toValidationIssues(answer.error.issues) });
-    }
-    return c.json(await deps.runs.resume(c.req.param('id'), answer.data));
-  });
+    resumeRun: async (c) => {
+      const body = await readJsonBody(c, deps.limits.maxBodyBytes, deps.limits.maxBodyDepth);
+      const answer = ResumeRequestSchema.safeParse(body);
+      if (!answer.success) {
+        throw new SidecarError('invalid_request', 'the body must be {"decision": "approve" | "reject", "reason"?: string}', { issues: toValidationIssues(answer.error.issues) });
+      }
+      return c.json(await deps.runs.resume(pathParam(c, 'id'), answer.data));
+    },
 
-  app.get('/v1/runs/:id/events', async (c) => {
-    const runId = c.req.param('id');
-    if (!(await deps.runs.get(runId))) throw new SidecarError('not_found', `no run "${runId}"`);
-    const resumeFrom = requestHeader(c, HEADERS.lastEventId) ?? c.req.query('last_event_id') ?? '0';
-    if (!/^\d{1,12}$/.test(resumeFrom)) throw new SidecarError('invalid_request', 'Last-Event-ID must be the numeric id of an event of this run');
-    // The stored event's JSON goes out as it is; on a store error the stream ends and the client resumes with Last-Event-ID.
-    return followRunAsSse(c, deps, runId, Number(resumeFrom), (stream, event, stored) => stream.writeSSE({ id: String(event.seq), event: event.type, data: stored.data }));
-  });
-
-  return app;
+    followRunEvents: async (c) => {
+      const runId = pathParam(c, 'id');
+      if (!(await deps.runs.get(runId))) throw new SidecarError('not_found', `no run "${runId}"`);
+      const resumeFrom = requestHeader(c, HEADERS.lastEventId) ?? c.req.query('last_event_id') ?? '0';
+      if (!/^\d{1,12}$/.test(resumeFrom)) throw new SidecarError('invalid_request', 'Last-Event-ID must be the numeric id of an event of this run');
+      // The stored event's JSON goes out as it is; on a store error the stream ends and the client resumes with Last-Event-ID.
+      return followRunAsSse(c, deps, runId, Number(resumeFrom), (stream, event, stored) => stream.writeSSE({ id: String(event.seq), event: event.type, data: stored.data }));
+    },
+  };
 }
 
 function encodeCursor(createdAt: number, id: string): string {

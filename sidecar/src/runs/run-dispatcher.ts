@@ -18,6 +18,7 @@ import { RunEventChannel } from '../runtime/run-events.js';
 import type { Release, Slots } from '../runtime/slots.js';
 import type { ClaimedRun, Lease, RunResult, Store, StoredEvent } from '../store/store.js';
 import { RunPaused, storeJournal } from '../runtime/step-journal.js';
+import { traceIdOfRun } from '../telemetry/trace-context.js';
 
 export interface RunDispatcherOptions {
   /** How long a claim holds without renewal; the heartbeat renews every third of it. */
@@ -157,7 +158,7 @@ export class RunDispatcher {
     const attempt: Attempt = { abort: new AbortController(), settled: Promise.resolve(), lost: false };
     this.attempts.set(run.lease.runId, attempt);
     attempt.settled = this.runAttempt(run, slot, attempt)
-      .catch((error: unknown) => this.log.error({ err: error, runId: run.lease.runId }, 'background run attempt failed unexpectedly'))
+      .catch((error: unknown) => this.log.error({ err: error, ...this.runFields(run.lease.runId) }, 'background run attempt failed unexpectedly'))
       .finally(() => {
         this.attempts.delete(run.lease.runId);
         done();
@@ -181,13 +182,13 @@ export class RunDispatcher {
     const { lease } = run;
     const runId = lease.runId;
     const events = new RunEventChannel(runId, run.started.seq);
-    const appender = new EventAppender(this.store, lease, this.log);
+    const appender = new EventAppender(this.store, lease, this.log, this.runFields(runId));
     const unsubscribe = events.subscribe((event) => appender.add(event));
     const ending = await this.endingOf(run, slot, attempt, events);
     unsubscribe();
     await appender.flushed();
     if (ending === 'lost') {
-      this.log.warn({ runId, attempt: lease.attempt }, 'background run stopped: another owner holds it now');
+      this.log.warn({ ...this.runFields(runId), attempt: lease.attempt }, 'background run stopped: another owner holds it now');
       return;
     }
     if (ending instanceof RunPaused) {
@@ -196,19 +197,19 @@ export class RunDispatcher {
       const awaiting = { ...ending.awaiting, expires_at: new Date(until).toISOString() };
       const event = storedEvent(events.publish({ type: 'run.input_required', awaiting }));
       const paused = event && (await this.record('pause', runId, () => this.store.runs.pause(lease, JSON.stringify(awaiting), event, until)));
-      if (paused) this.log.info({ runId, tool: awaiting.tool }, 'background run paused for a decision');
-      else this.log.warn({ runId }, 'background run pause not recorded: the run is no longer held by this attempt');
+      if (paused) this.log.info({ ...this.runFields(runId), tool: awaiting.tool }, 'background run paused for a decision');
+      else this.log.warn(this.runFields(runId), 'background run pause not recorded: the run is no longer held by this attempt');
       return;
     }
     if (ending === 'requeue') {
       // Not the run's fault: the next owner runs it again, as the same attempt.
       await this.record('requeue', runId, () => this.store.runs.requeue(lease));
-      this.log.info({ runId }, 'background run put back in the queue for the next process');
+      this.log.info(this.runFields(runId), 'background run put back in the queue for the next process');
       return;
     }
     const terminal = storedEvent(events.publish(ending.draft))!;
     const recorded = await this.record('finish', runId, () => this.store.runs.finish(lease, ending.result, terminal, Date.now()));
-    if (recorded === false) this.log.warn({ runId, attempt: lease.attempt }, 'background run result not recorded: the run is no longer held by this attempt');
+    if (recorded === false) this.log.warn({ ...this.runFields(runId), attempt: lease.attempt }, 'background run result not recorded: the run is no longer held by this attempt');
   }
 
   /** Runs the agent; how the attempt ends: a result to record, back to the queue (drain), or lost to another owner. */
@@ -251,12 +252,17 @@ export class RunDispatcher {
     }
   }
 
+  /** What every line about a background run carries; its trace id is the one its run spans use (see `traceIdOfRun`). */
+  private runFields(runId: string): Record<string, string> {
+    return { agent: this.executor.agentName, run_id: runId, trace_id: traceIdOfRun(runId) };
+  }
+
   private async record<T>(what: string, runId: string, write: () => Promise<T>): Promise<T | undefined> {
     try {
       return await write();
     } catch (error) {
       // Left running in the store: once its lease lapses it is reclaimed and retried.
-      this.log.error({ err: error, runId }, `cannot ${what} a background run`);
+      this.log.error({ err: error, ...this.runFields(runId) }, `cannot ${what} a background run`);
       return undefined;
     }
   }
@@ -360,6 +366,7 @@ class EventAppender {
     private readonly store: Store,
     private readonly lease: Lease,
     private readonly log: Logger,
+    private readonly fields: Record<string, string>,
   ) {}
 
   add(event: RunEvent): void {
@@ -381,7 +388,7 @@ class EventAppender {
     const events = this.buffer;
     this.buffer = [];
     this.last = this.store.events.append(this.lease, events).catch((error: unknown) => {
-      this.log.warn({ err: error, runId: this.lease.runId }, 'cannot store events of a background run');
+      this.log.warn({ err: error, ...this.fields }, 'cannot store events of a background run');
     });
   }
 }

@@ -13,8 +13,12 @@ import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../ag
 import type { AgentContext } from '../agent/agent-context.js';
 import type { ChatTurn } from '../agent/chat-turns.js';
 import { UsageMeter, type LlmClient, type LlmProvider } from '../llm/llm-client.js';
+import { providerName } from '../llm/observed-model-call.js';
 import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
 import type { SidecarMetrics } from '../metrics.js';
+import type { ToolCallObserver } from '../llm/llm-agent.js';
+import type { RunSpan, Tracing } from '../telemetry/tracing.js';
+import { traceIdOf, traceIdOfRun } from '../telemetry/trace-context.js';
 import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
@@ -34,6 +38,7 @@ export type RunLlmAgent = (
   publish: (event: RunEventDraft) => void,
   conversation?: readonly ChatTurn[],
   steps?: { journal: StepJournal; countReplayed(usage: Usage): void },
+  toolCalls?: ToolCallObserver,
 ) => Promise<unknown>;
 
 export interface SessionOpener {
@@ -53,6 +58,8 @@ export interface RunExecutorDeps {
   log: Logger;
   /** Runs register here so the end of a drain's grace period aborts them. */
   lifecycle?: Lifecycle;
+  /** Spans of runs, model calls and tool calls; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 export interface RunRequest {
@@ -80,7 +87,10 @@ export interface RunRequest {
    * client disconnects.
    */
   bindAbort?: (abort: (reason: unknown) => void) => void;
-  /** The caller's W3C trace context, carried into model calls. */
+  /**
+   * The trace context the run belongs to: the request's server span when
+   * tracing is on, else the caller's `traceparent` (carried into model calls).
+   */
   traceparent?: string | undefined;
   /** A chat-shaped caller's messages, sent to an LLM agent's model as they are. */
   conversation?: readonly ChatTurn[] | undefined;
@@ -107,6 +117,10 @@ export function usageOfFailure(failure: unknown): Usage | undefined {
 export class RunExecutor {
   constructor(private readonly deps: RunExecutorDeps) {}
 
+  get agentName(): string {
+    return this.deps.agent.name;
+  }
+
   /** Parses input against the agent's schema; throws 400 `invalid_input` with issues. */
   validateInput(raw: unknown): unknown {
     const result = this.deps.agent.input.safeParse(raw);
@@ -123,9 +137,26 @@ export class RunExecutor {
     const abort = new RunAbort(request.deadline, request.signals);
     request.bindAbort?.((reason) => abort.abort(reason));
     const unregister = this.deps.lifecycle?.registerRun((reason) => abort.abort(reason));
+    const { agent, tracing } = this.deps;
+    const span = tracing?.startRun({
+      agent: agent.name,
+      agentVersion: agent.version,
+      runId: request.runId,
+      kind: request.kind,
+      attempt: request.attempt,
+      traceparent: request.traceparent,
+      ...(isLlmAgent(agent) && { provider: providerName(this.deps.llm.descriptor) }),
+    });
     let runLog: Logger | undefined;
     // Built on first use: a run that succeeds quietly never pays for a child logger.
-    const log = () => (runLog ??= this.deps.log.child({ ...request.logBindings, runId: request.runId, attempt: request.attempt }));
+    const log = () =>
+      (runLog ??= this.deps.log.child({
+        ...request.logBindings,
+        agent: agent.name,
+        run_id: request.runId,
+        trace_id: span?.traceId ?? traceIdOf(request.traceparent) ?? traceIdOfRun(request.runId),
+        attempt: request.attempt,
+      }));
     let release: Release | undefined = request.slot;
     let session: HeldSession | undefined;
     // Once the agent's code starts, only its settling frees the slot and the session (see below).
@@ -143,7 +174,7 @@ export class RunExecutor {
       release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
-      const output = await this.runAgent(request, abort, usage, log, session ?? NO_SESSION, {
+      const output = await this.runAgent(request, abort, usage, log, span, session ?? NO_SESSION, {
         started: () => {
           agentStarted = true;
         },
@@ -155,7 +186,8 @@ export class RunExecutor {
       const runMs = performance.now() - runStarted;
       this.deps.slots.recordRunDuration(runMs);
       const snapshot = usage.snapshot();
-      this.account('succeeded', request.kind, runMs, snapshot);
+      this.account('succeeded', request.kind, runMs);
+      span?.end({ usage: snapshot });
       return {
         output,
         usage: snapshot,
@@ -165,6 +197,7 @@ export class RunExecutor {
       // Not a failure: the run waits for a decision, and its dispatcher stores the pause.
       if (error instanceof RunPaused && !abort.aborted) {
         this.account('input_required', request.kind, performance.now() - started);
+        span?.end({ usage: usage.snapshot() });
         throw error;
       }
       const failure = this.toFailure(error, abort).withRunId(request.runId);
@@ -175,7 +208,8 @@ export class RunExecutor {
       } else {
         if (this.deps.log.isLevelEnabled('debug')) log().debug({ code: failure.code }, 'run stopped');
       }
-      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started, consumed);
+      this.account(failure.code === 'deadline_exceeded' ? 'timed_out' : failure.code === 'cancelled' ? 'cancelled' : 'failed', request.kind, performance.now() - started);
+      span?.end({ ...(consumed.llm_calls > 0 && { usage: consumed }), error: failure, code: failure.code });
       throw failure;
     } finally {
       abort.dispose();
@@ -192,6 +226,7 @@ export class RunExecutor {
     abort: RunAbort,
     usage: UsageMeter,
     log: () => Logger,
+    span: RunSpan | undefined,
     session: SessionMemory & { release?: () => void },
     lifecycle: { started(): void; settled(): void },
   ): Promise<unknown> {
@@ -217,6 +252,7 @@ export class RunExecutor {
           deadline: request.deadline,
           callerMaxRetries: request.callerMaxRetries,
           traceparent: request.traceparent,
+          span,
           emit: (draft) => request.events.publish(draft),
         }));
       },
@@ -233,15 +269,19 @@ export class RunExecutor {
       metadata: Object.freeze({ ...request.metadata }),
     };
     lifecycle.started();
+    const run = () =>
+      isLlmAgent(agent)
+        ? this.deps.runLlmAgent(
+            agent,
+            ctx,
+            (event) => request.events.publish(event),
+            request.conversation,
+            { journal: request.journal ?? NO_JOURNAL, countReplayed: (replayed) => usage.add(replayed) },
+            this.toolCalls(span),
+          )
+        : agent.run(ctx);
     const work = Promise.resolve()
-      .then(() =>
-        isLlmAgent(agent)
-          ? this.deps.runLlmAgent(agent, ctx, (event) => request.events.publish(event), request.conversation, {
-              journal: request.journal ?? NO_JOURNAL,
-              countReplayed: (replayed) => usage.add(replayed),
-            })
-          : agent.run(ctx),
-      )
+      .then(() => (span ? span.activate(run) : run()))
       .finally(() => {
         session.release?.();
         lifecycle.settled();
@@ -267,14 +307,34 @@ export class RunExecutor {
     return new SidecarError('agent_error', `agent "${this.deps.agent.name}" failed; its log has the error under this run id`, { cause: error });
   }
 
-  private account(status: string, kind: RunRequest['kind'], runMs: number, usage?: Usage): void {
+  private account(status: string, kind: RunRequest['kind'], runMs: number): void {
     const { metrics } = this.deps;
     metrics.runs.inc({ status, kind });
     metrics.runDuration.observe({ status }, runMs / 1000);
-    if (usage && usage.llm_calls > 0) {
-      metrics.llmTokens.inc({ kind: 'input' }, usage.input_tokens);
-      metrics.llmTokens.inc({ kind: 'output' }, usage.output_tokens);
-    }
+  }
+
+  /** Counts and times each tool call of an LLM agent, with an `execute_tool` span when tracing is on. */
+  private toolCalls(span: RunSpan | undefined): ToolCallObserver {
+    const { toolCalls, toolCallDuration } = this.deps.metrics;
+    return {
+      start(name, callId) {
+        const started = performance.now();
+        const toolSpan = span?.startTool(name, callId);
+        return {
+          activate: (work) => (toolSpan ? toolSpan.activate(work) : work()),
+          end(failure) {
+            // A call waiting for a person's decision did not run: it is counted when it does, after the resume.
+            if (failure instanceof RunPaused) {
+              toolSpan?.end();
+              return;
+            }
+            toolCalls.inc({ tool: name, outcome: failure === undefined ? 'ok' : 'error' });
+            toolCallDuration.observe({ tool: name }, (performance.now() - started) / 1000);
+            toolSpan?.end(failure);
+          },
+        };
+      },
+    };
   }
 }
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { HEADERS, isTerminalRunStatus, type RunRecord } from '@squire/client/contract';
 import type { SidecarEnv } from '../../app-env.js';
 import { SidecarError, isSidecarError, toValidationIssues } from '../../errors.js';
-import { requestHeader } from '../../middleware/request-header.js';
+import { requestHeader } from '../../http/headers.js';
 import { resolveTimeoutMs } from '../../runtime/deadline.js';
 import { followRunAsSse } from '../../routes/follow-run.js';
 import { bodyHash } from '../../runs/ledger.js';

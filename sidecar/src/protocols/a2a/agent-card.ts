@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AgentDescriptor } from '@squire/client/contract';
 import type { SidecarEnv } from '../../app-env.js';
-import { requestHeader } from '../../middleware/request-header.js';
+import { requestHeader } from '../../http/headers.js';
 
 export const A2A_VERSION = '1.0';
 export const A2A_RPC_PATH = '/a2a';

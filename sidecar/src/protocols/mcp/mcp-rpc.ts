@@ -23,7 +23,7 @@ import type { Context, Handler } from 'hono';
 import { HEADERS, type RunEvent } from '@squire/client/contract';
 import type { SidecarEnv } from '../../app-env.js';
 import { SidecarError, isSidecarError } from '../../errors.js';
-import { requestHeader } from '../../middleware/request-header.js';
+import { requestHeader } from '../../http/headers.js';
 import { onCallerGone, syncRunRequest } from '../../routes/invoke.js';
 import { resolveTimeoutMs } from '../../runtime/deadline.js';
 import { SIDECAR_VERSION } from '../../version.js';

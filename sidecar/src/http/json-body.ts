@@ -10,8 +10,8 @@
 import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
 import type { SidecarEnv } from '../app-env.js';
-import { requestHeader, setResponseHeader } from '../middleware/request-header.js';
-import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from '../http/json-depth.js';
+import { requestHeader, setResponseHeader } from './headers.js';
+import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from './json-depth.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 

@@ -1,0 +1,73 @@
+/**
+ * @module
+ * The process metrics (`process_*`, `nodejs_*`), read when `/metrics` is scraped
+ * and at no other time. prom-client's default collectors also watch every
+ * garbage collection (a performance observer: a JS callback and a labelled
+ * histogram sample per GC, on the hot path of a sidecar that allocates per
+ * call) and sample the event loop delay on a 10 ms timer (a wake-up a
+ * hundred times a second on an idle sidecar); those two are left out. The
+ * names are prom-client's standard, unprefixed ones, so Node dashboards
+ * built on them work as they are.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export function registerProcessMetrics(registry: Registry): void {
+  const registers = [registry];
+  let lastCpu = { user: 0, system: 0 };
+  const cpuUser = new Counter({ name: 'process_cpu_user_seconds_total', help: 'Total user CPU time spent in seconds.', registers });
+  const cpuSystem = new Counter({ name: 'process_cpu_system_seconds_total', help: 'Total system CPU time spent in seconds.', registers });
+  new Counter({
+    name: 'process_cpu_seconds_total',
+    help: 'Total user and system CPU time spent in seconds.',
+    registers,
+    collect() {
+      const cpu = process.cpuUsage();
+      const user = (cpu.user - lastCpu.user) / 1e6;
+      const system = (cpu.system - lastCpu.system) / 1e6;
+      lastCpu = cpu;
+      cpuUser.inc(user);
+      cpuSystem.inc(system);
+      this.inc(user + system);
+    },
+  });
+  const started = Math.round(Date.now() / 1000 - process.uptime());
+  new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers, collect() { this.set(started); } });
+  new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', registers, collect() { this.set(process.memoryUsage.rss()); } });
+  const heapTotal = new Gauge({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', registers });
+  const heapUsed = new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', registers });
+  new Gauge({
+    name: 'nodejs_external_memory_bytes',
+    help: 'Node.js external memory size in bytes.',
+    registers,
+    collect() {
+      const memory = process.memoryUsage();
+      heapTotal.set(memory.heapTotal);
+      heapUsed.set(memory.heapUsed);
+      this.set(memory.external);
+    },
+  });
+  new Gauge({
+    name: 'nodejs_active_resources_total',
+    help: 'Number of active resources keeping the event loop alive.',
+    registers,
+    collect() {
+      this.set(process.getActiveResourcesInfo().length);
+    },
+  });
+  // How long a callback queued now waits: the lag at the moment of the scrape.
+  new Gauge({
+    name: 'nodejs_eventloop_lag_seconds',
+    help: 'Lag of event loop in seconds.',
+    registers,
+    async collect() {
+      const queued = performance.now();
+      await new Promise((resolve) => setImmediate(resolve));
+      this.set((performance.now() - queued) / 1000);
+    },
+  });
+  const [major = '', minor = '', patch = ''] = process.versions.node.split('.');
+  new Gauge({ name: 'nodejs_version_info', help: 'Node.js version info.', labelNames: ['version', 'major', 'minor', 'patch'], registers }).set(
+    { version: process.version, major, minor, patch },
+    1,
+  );
+}
