@@ -97,9 +97,11 @@ export function flushLogs(logger: Logger): void {
   const access = accessLoggers.get(logger);
   for (const each of access ? [access, logger] : [logger]) {
     try {
-      each.flush();
+      // Only the synchronous flush: pino's own flush() would first hand the
+      // waiting lines to an asynchronous write, which the exit can overtake.
       const stream = (each as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
-      stream?.flushSync?.();
+      if (stream?.flushSync) stream.flushSync();
+      else each.flush();
     } catch {
       // Flushing an already-closed destination at exit is harmless.
     }
