@@ -3,26 +3,12 @@
  * Rows of `squire_runs` as the store's records, and the SQL that several
  * PostgreSQL store modules share (event inserts, next sequence numbers).
  */
-import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
+import { toRunRecord, type StoredRunRow } from '../run-row.js';
 import type { JournalEntry, StoredEvent } from '../store.js';
 import type { Queryable } from './database.js';
 
-export interface RunRow {
-  id: string;
-  status: RunStatus;
-  input: string;
-  output: string | null;
-  error: string | null;
-  usage: string | null;
-  session_id: string | null;
-  metadata: string;
-  attempt: number;
-  max_attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  awaiting: string | null;
-}
+export type RunRow = StoredRunRow;
+export { toRunRecord as toRecord };
 
 export const RECORD_COLUMNS = 'id, status, input, output, error, usage, session_id, metadata, attempt, max_attempts, created_at, started_at, finished_at, awaiting';
 
@@ -46,25 +32,6 @@ export async function nextSeqs(client: Queryable, runIds: readonly string[]): Pr
     [runIds],
   );
   return new Map(rows.map((row) => [row.run_id, row.next]));
-}
-
-export function toRecord(row: RunRow): RunRecord {
-  return {
-    run_id: row.id,
-    status: row.status,
-    input: JSON.parse(row.input) as unknown,
-    ...(row.output !== null && { output: JSON.parse(row.output) as unknown }),
-    ...(row.error !== null && { error: JSON.parse(row.error) as RunError }),
-    ...(row.usage !== null && { usage: JSON.parse(row.usage) as RunRecord['usage'] }),
-    ...(row.session_id !== null && { session_id: row.session_id }),
-    ...(row.awaiting !== null && { awaiting: JSON.parse(row.awaiting) as RunRecord['awaiting'] }),
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    attempt: row.attempt,
-    max_attempts: row.max_attempts,
-    created_at: new Date(row.created_at).toISOString(),
-    ...(row.started_at !== null && { started_at: new Date(row.started_at).toISOString() }),
-    ...(row.finished_at !== null && { finished_at: new Date(row.finished_at).toISOString() }),
-  };
 }
 
 /**

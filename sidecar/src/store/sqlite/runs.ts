@@ -7,7 +7,8 @@
  * counts queued runs itself instead of asking SQLite on every submission.
  */
 import type Database from 'better-sqlite3';
-import type { RunError, RunRecord, RunStatus } from '@squire/client/contract';
+import type { RunRecord } from '@squire/client/contract';
+import { toRunRecord as toRecord, type StoredRunRow } from '../run-row.js';
 import { cancelledBeforeStart, gaveUpAfterAttempts, pauseExpired, startedEvent } from '../store-events.js';
 import type { CancelOutcome, ClaimedRun, JournalEntry, KeyTicket, Lease, NewRun, RunListQuery, RunResult, RunStore, StoredEvent, SubmitResult } from '../store.js';
 import type { EventRows } from './events.js';
@@ -16,22 +17,8 @@ import type { GroupCommit } from './group-commit.js';
 import type { LocalWakes } from '../local-wakes.js';
 import { direct } from './sqlite-errors.js';
 
-interface RunRow {
-  id: string;
-  status: RunStatus;
-  input: string;
-  output: string | null;
-  error: string | null;
-  usage: string | null;
-  session_id: string | null;
-  metadata: string;
-  attempt: number;
-  max_attempts: number;
+interface RunRow extends StoredRunRow {
   timeout_ms: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  awaiting: string | null;
 }
 
 type ClaimRow = Pick<RunRow, 'id' | 'input' | 'session_id' | 'metadata' | 'attempt' | 'max_attempts' | 'timeout_ms' | 'created_at'>;
@@ -326,23 +313,4 @@ export class SqliteRuns implements RunStore {
     this.queued += count;
     this.wakes.queueChanged();
   }
-}
-
-function toRecord(row: RunRow): RunRecord {
-  return {
-    run_id: row.id,
-    status: row.status,
-    input: JSON.parse(row.input) as unknown,
-    ...(row.output !== null && { output: JSON.parse(row.output) as unknown }),
-    ...(row.error !== null && { error: JSON.parse(row.error) as RunError }),
-    ...(row.usage !== null && { usage: JSON.parse(row.usage) as RunRecord['usage'] }),
-    ...(row.session_id !== null && { session_id: row.session_id }),
-    ...(row.awaiting !== null && { awaiting: JSON.parse(row.awaiting) as RunRecord['awaiting'] }),
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    attempt: row.attempt,
-    max_attempts: row.max_attempts,
-    created_at: new Date(row.created_at).toISOString(),
-    ...(row.started_at !== null && { started_at: new Date(row.started_at).toISOString() }),
-    ...(row.finished_at !== null && { finished_at: new Date(row.finished_at).toISOString() }),
-  };
 }
