@@ -6,12 +6,13 @@
  * lost, no output recorded twice, and only runs that were running on the
  * killed replica executed again.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 import { http } from '../helpers/http.js';
+import { sideEffectsByRun } from '../helpers/side-effects.js';
 import { startPostgresServer, type PostgresServer } from '../helpers/postgres.js';
 
 const COUNTING = join(REPO_ROOT, 'test/fixtures/agents/counting.ts');
@@ -25,16 +26,6 @@ afterAll(async () => {
   await stopAllSidecars();
   await server?.destroy();
 });
-
-function executions(file: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (!existsSync(file)) return counts;
-  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
-    const runId = line.split(' ')[0]!;
-    counts.set(runId, (counts.get(runId) ?? 0) + 1);
-  }
-  return counts;
-}
 
 function replica(store: string, env: Record<string, string>): Promise<RunningSidecar> {
   return startSidecar({ agent: COUNTING, env: { ...env, SQUIRE_STORE_URL: store }, args: ['--slots', '4', '--lease-ms', '4000', '--grace-ms', '20000'] });
@@ -72,16 +63,19 @@ describe('three replicas on one PostgreSQL', () => {
     }
     expect(new Set(ids).size).toBe(RUNS);
 
-    await expect.poll(() => executions(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.25);
-    await doomed.kill9();
-    // What the dead replica held: its owner names its pid.
-    const cutOff = new Set(
-      (await server.admin<{ id: string }>(`SELECT id FROM squire_runs WHERE status = 'running' AND owner LIKE $1`, [`%/${doomed.pid}/%`], new URL(store).pathname.slice(1))).rows.map(
+    // The runs a replica is executing: their owner names its pid.
+    const heldBy = async (pid: number) =>
+      (await server.admin<{ id: string }>(`SELECT id FROM squire_runs WHERE status = 'running' AND owner LIKE $1`, [`%/${pid}/%`], new URL(store).pathname.slice(1))).rows.map(
         (row) => row.id,
-      ),
-    );
+      );
+    await expect.poll(() => sideEffectsByRun(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.25);
+    // Kill it while it holds runs, or the re-execution promise is never put to the test.
+    await expect.poll(async () => (await heldBy(doomed.pid)).length, { timeout: 30_000, interval: 5 }).toBeGreaterThan(0);
+    await doomed.kill9();
+    const cutOff = new Set(await heldBy(doomed.pid));
+    expect(cutOff.size).toBeGreaterThan(0);
 
-    await expect.poll(() => executions(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.5);
+    await expect.poll(() => sideEffectsByRun(log).size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(RUNS * 0.5);
     const [rolledExit, replacement] = await Promise.all([rolled.stop('SIGTERM'), replica(store, env)]);
     expect(rolledExit).toBe(0);
 
@@ -94,7 +88,7 @@ describe('three replicas on one PostgreSQL', () => {
     };
     await expect.poll(async () => (await statusOf()).get('succeeded') ?? 0, { timeout: 90_000, interval: 250 }).toBe(RUNS);
 
-    const ran = executions(log);
+    const ran = sideEffectsByRun(log);
     const lost = ids.filter((id) => !ran.has(id));
     const twice = [...ran].filter(([, count]) => count > 1).map(([id]) => id);
     const outsideKilled = twice.filter((id) => !cutOff.has(id));

@@ -3,7 +3,7 @@
  * middle of 200 runs, drain with queued runs, event replay with
  * Last-Event-ID, cancel, and start-up on a corrupt or locked database.
  */
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,19 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient, type RunEvent } from '@squire/client';
 import { REPO_ROOT, runSidecarOnce, startSidecar, stopAllSidecars, type RunningSidecar } from '../helpers/spawn-sidecar.js';
 import { http } from '../helpers/http.js';
+import { sideEffectsByRun } from '../helpers/side-effects.js';
 
 const COUNTING = join(REPO_ROOT, 'test/fixtures/agents/counting.ts');
 afterAll(stopAllSidecars);
-
-function sideEffects(file: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (!existsSync(file)) return counts;
-  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
-    const runId = line.split(' ')[0]!;
-    counts.set(runId, (counts.get(runId) ?? 0) + 1);
-  }
-  return counts;
-}
 
 async function submit(sidecar: RunningSidecar, input: unknown): Promise<string> {
   const response = await http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
@@ -48,9 +39,9 @@ describe('crash recovery', () => {
     const first = await startSidecar({ agent: COUNTING, dataDir, env, args: ['--slots', '4'] });
     const ids: string[] = [];
     for (let i = 0; i < 200; i += 1) ids.push(await submit(first, { ms: 15, tag: String(i) }));
-    await expect.poll(() => sideEffects(log).size, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(40);
+    await expect.poll(() => sideEffectsByRun(log).size, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(40);
     await first.kill9();
-    const doneBeforeCrash = sideEffects(log).size;
+    const doneBeforeCrash = sideEffectsByRun(log).size;
     expect(doneBeforeCrash).toBeLessThan(200);
 
     const second = await startSidecar({ agent: COUNTING, dataDir, env, args: ['--slots', '4'] });
@@ -60,7 +51,7 @@ describe('crash recovery', () => {
       .poll(async () => [...(await statuses(second, ids)).values()].filter((run) => run.status === 'succeeded').length, { timeout: 60_000, interval: 250 })
       .toBe(200);
     const final = await statuses(second, ids);
-    const effects = sideEffects(log);
+    const effects = sideEffectsByRun(log);
     const lost = ids.filter((id) => !effects.has(id));
     const executedTwice = ids.filter((id) => (effects.get(id) ?? 0) > 1);
     const retried = ids.filter((id) => final.get(id)!.attempt > 1);
