@@ -2,7 +2,8 @@
 // (the load runs on core 1) when taskset exists, address read from the
 // process's "listening" log line, RSS read from /proc.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,6 +68,21 @@ export function rssMiB(pid) {
   return kb / 1024;
 }
 
+// A sidecar owns its data directory (a second process on it exits 2), so
+// every sidecar the bench starts without a directory or store of its own
+// gets a fresh one; nothing is left in the checkout.
+let dataRoot;
+let dataDirs = 0;
+function freshDataDir() {
+  if (!dataRoot) {
+    dataRoot = mkdtempSync(join(tmpdir(), 'squire-bench-data-'));
+    process.once('exit', () => rmSync(dataRoot, { recursive: true, force: true }));
+  }
+  dataDirs += 1;
+  return join(dataRoot, String(dataDirs));
+}
+
 export function sidecarArgs(agent, extra = []) {
-  return [join(ROOT, 'sidecar/dist/main.js'), '--agent', join(ROOT, 'examples/agents/src', `${agent}.ts`), '--port', '0', ...extra];
+  const own = extra.includes('--data-dir') || extra.includes('--store') ? [] : ['--data-dir', freshDataDir()];
+  return [join(ROOT, 'sidecar/dist/main.js'), '--agent', join(ROOT, 'examples/agents/src', `${agent}.ts`), '--port', '0', ...extra, ...own];
 }
