@@ -15,6 +15,7 @@ import { startOpenAiTestServer } from '@squire/sidecar/testing';
 import OpenAI from 'openai';
 import { HAS_TASKSET, ROOT, rssMiB, sidecarArgs, startServer, stopAll } from './lib/processes.mjs';
 import { endpointPool, rawInvoke, sequentialLatency, summary, throughput } from './lib/measure.mjs';
+import { replaceReadmeTable, resultsTable } from './lib/results.mjs';
 import { durableOnPostgres } from './lib/postgres-bench.mjs';
 
 const ROUNDS = Number(process.env.SQUIRE_BENCH_ROUNDS ?? 3);
@@ -577,22 +578,14 @@ async function main() {
 }
 
 function writeResults(machine, elapsedMs) {
+  const table = resultsTable(rows, { machine, rounds: ROUNDS, elapsedMs });
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const lines = [
-    `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Command: \`npx -y pnpm@10 bench\` (${ROUNDS} rounds, ${(elapsedMs / 1000).toFixed(0)} s).`,
-    '',
-    '| benchmark | metric | Squire (median, min–max) | floor (median) | ratio | target | met |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((row) =>
-      row.subject
-        ? `| ${row.group} | ${row.metric} | ${fmt(row.subject.median, 1)} ${row.unit} (${fmt(row.subject.min, 1)}–${fmt(row.subject.max, 1)}) | ${row.floor ? `${fmt(row.floor.median, 1)} ${row.unit}` : '—'} | ${row.ratio !== undefined ? `${fmt(row.ratio, 2)}x` : '—'} | ${row.target ?? '—'} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`
-        : `| ${row.group} | ${row.metric} | not measured: ${row.note} | — | — | — | — |`,
-    ),
-  ];
-  writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'latest.md'), `${table}\n`);
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, elapsedMs, rows }, null, 2)}\n`);
-  console.log(`\n${lines.join('\n')}\n\nwritten: bench/results/latest.md, bench/results/latest.json`);
+  // Only a full run speaks for the whole table; a subset (SQUIRE_BENCH_ONLY) leaves the README alone.
+  const readme = process.env.SQUIRE_BENCH_ONLY ? undefined : replaceReadmeTable(join(ROOT, 'README.md'), table);
+  console.log(`\n${table}\n\nwritten: bench/results/latest.md, bench/results/latest.json${readme ? ', README.md' : ''}`);
 }
 
 if (HAS_TASKSET && !process.env.SQUIRE_BENCH_PINNED) {
