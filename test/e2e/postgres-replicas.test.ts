@@ -100,9 +100,14 @@ describe('three replicas on one PostgreSQL', () => {
         new URL(store).pathname.slice(1),
       )
     ).rows[0]!.n;
+    // A run started again after its first attempt (the store's count), whether or not its first attempt got as far as its side effect.
+    const resumed = (
+      await server.admin<{ id: string }>('SELECT id FROM squire_runs WHERE attempt > 1', [], new URL(store).pathname.slice(1))
+    ).rows.map((row) => row.id);
     console.log(
       `replicas: ${RUNS} keyed runs (each key sent to two replicas), kill -9 of one with ${cutOff.size} running, SIGTERM of another, one replacement: ` +
-        `${lost.length} lost, ${terminals - RUNS} outputs recorded twice, ${twice.length} re-executed (all of them running on the killed replica: ${outsideKilled.length === 0})`,
+        `${lost.length} lost, ${terminals - RUNS} outputs recorded twice, ${resumed.length} started again by another replica, ` +
+        `${twice.length} side effects written twice (all of them running on the killed replica: ${outsideKilled.length === 0 && resumed.every((id) => cutOff.has(id))})`,
     );
     if (outsideKilled.length > 0) {
       const lines = readFileSync(log, 'utf8').split('\n').filter((line) => outsideKilled.some((id) => line.startsWith(id)));
@@ -110,6 +115,8 @@ describe('three replicas on one PostgreSQL', () => {
     }
     expect(lost).toEqual([]);
     expect(terminals).toBe(RUNS);
+    expect(resumed.filter((id) => !cutOff.has(id))).toEqual([]);
+    expect(resumed.length).toBe(cutOff.size);
     expect(outsideKilled).toEqual([]);
     for (const id of twice) expect((await http(survivor.url, `/v1/runs/${id}`)).json.attempt).toBeGreaterThan(1);
     await Promise.all([survivor.stop(), replacement.stop()]);
