@@ -17,6 +17,23 @@ describe('redactSecretText', () => {
     expect(redactSecretText(text)).toBe(expected);
   });
 
+  it.each([
+    ['aws_secret_access_key=AKIAxyz', 'aws_secret_access_key=[redacted]'],
+    ['csrftoken=abc123', 'csrftoken=[redacted]'],
+    ['X-Api-Key: k-123', 'X-Api-Key: [redacted]'],
+    ['openaiApiKey="sk-1"', 'openaiApiKey="[redacted]"'],
+    ['APIKEY=k', 'APIKEY=[redacted]'],
+  ])('a secret word inside a longer name: %s', (text, expected) => {
+    expect(redactSecretText(text)).toBe(expected);
+  });
+
+  it.each(['max_tokens=4096 is above the model limit', 'usage {"input_tokens":31,"output_tokens":12}', 'maxTokens: 512', 'tokenizer=cl100k'])(
+    'keeps counts and settings whose names only mention tokens: %s',
+    (text) => {
+      expect(redactSecretText(text)).toBe(text);
+    },
+  );
+
   it('leaves text without secrets as it is', () => {
     const text = 'agent "echo" failed: Cannot read properties of undefined (reading \'x\')';
     expect(redactSecretText(text)).toBe(text);

@@ -1,20 +1,24 @@
 /**
  * @module
  * Redacts secrets written as text, such as an exception message that quotes
- * a connection string or a request header, with the rules the logger applies
- * to secrets it finds by field name: the same names (token, api key,
- * authorization, password, secret) and bearer credentials.
+ * a connection string or a request header: values named like secrets (token,
+ * api key, authorization, password, secret), bearer and basic credentials,
+ * and the password of a URL. (Log fields are redacted by path, `logger.ts`.)
  */
-
-/** Field names whose values are secrets, in text and (see `logger.ts`) as log fields. */
-export const SECRET_NAMES = ['token', 'apiKey', 'api_key', 'api-key', 'authorization', 'password', 'passwd', 'secret', 'openaiApiKey'] as const;
 
 export const REDACTED = '[redacted]';
 
-const NAMES = [...new Set(SECRET_NAMES.map((name) => name.toLowerCase().replace(/[-_]/g, '')))];
+// A name is split into words (`_`, `-`, camelCase) and holds a secret when
+// one of its words ends with a secret word: `access_token`, `csrftoken`,
+// `X-Api-Key`, `aws_secret_access_key` do; `max_tokens`, `input_tokens` and
+// `tokenizer` (counts and settings, wanted in logs) do not.
+const SECRET_WORDS = ['token', 'apikey', 'authorization', 'password', 'passwords', 'passwd', 'secret', 'secrets'] as const;
 const isSecretName = (key: string) => {
-  const bare = key.toLowerCase().replace(/[-_]/g, '');
-  return NAMES.some((name) => bare.includes(name));
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[_-]+/);
+  return words.some((word, at) => {
+    const joined = word === 'api' && words[at + 1] === 'key' ? 'apikey' : word;
+    return SECRET_WORDS.some((secret) => joined.endsWith(secret));
+  });
 };
 
 // No input (a 1 MB base64 blob in a message) makes these patterns backtrack
