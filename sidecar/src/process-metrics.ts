@@ -9,7 +9,7 @@
  * names are prom-client's standard, unprefixed ones, so Node dashboards
  * built on them work as they are.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from './prom.js';
 
 export function registerProcessMetrics(registry: Registry): void {
   const registers = [registry];
