@@ -11,13 +11,13 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const running = new Set();
 
-export function nodeCommand(args, core) {
-  return HAS_TASKSET && core !== undefined ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
+export function nodeCommand(args, core, node = process.execPath) {
+  return HAS_TASKSET && core !== undefined ? ['taskset', ['-c', String(core), node, ...args]] : [node, args];
 }
 
-/** Spawns a server script and resolves once it prints its address. */
-export function startServer(args, { env = {}, core = 0, timeoutMs = 20_000 } = {}) {
-  const [command, argv] = nodeCommand(args, core);
+/** Spawns a server script (with `node`, this runner's Node unless given) and resolves once it prints its address. */
+export function startServer(args, { env = {}, core = 0, timeoutMs = 20_000, node } = {}) {
+  const [command, argv] = nodeCommand(args, core, node);
   const started = performance.now();
   const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

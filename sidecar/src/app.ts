@@ -34,8 +34,13 @@ import type { ConsoleMount } from './console/console-mount.js';
 
 export interface AppDeps {
   descriptor: AgentDescriptor;
-  /** The OpenAPI document; its `paths` are narrowed to the route table's and given operation ids. */
-  openapi: Record<string, unknown>;
+  /**
+   * Builds the OpenAPI document; its `paths` are narrowed to the route
+   * table's and given operation ids. Called on the first request for it:
+   * converting the contract's zod schemas to JSON Schema was ~10 % of a
+   * start-up's CPU, for a document few sidecars are ever asked for.
+   */
+  openapi: () => Record<string, unknown>;
   executor: RunExecutor;
   lifecycle: Lifecycle;
   metrics: SidecarMetrics;
@@ -69,8 +74,16 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   const protocolOf = (path: string) => protocols.find((protocol) => protocol.owns(path));
   const contract = new RouteTable(CONTRACT_ROUTES);
   const table = new RouteTable([...CONTRACT_ROUTES, ...(deps.protocolRoutes ?? [])]);
-  // The published paths are the table's: a route without a documented operation fails here, at start-up.
-  const openapi = { ...deps.openapi, paths: table.openApiPaths(deps.openapi.paths as Record<string, Record<string, unknown>>) };
+  // The published paths are the table's: a route without a documented
+  // operation fails the document (route-table.test.ts checks the contract's
+  // routes, protocol-switch.test.ts every protocol's).
+  let openapi: Record<string, unknown> | undefined;
+  const openApiDocument = (): Record<string, unknown> => {
+    if (openapi) return openapi;
+    const document = deps.openapi();
+    openapi = { ...document, paths: table.openApiPaths(document.paths as Record<string, Record<string, unknown>>) };
+    return openapi;
+  };
 
   const renderError = (error: unknown, c: Context<SidecarEnv>): Response => {
     // An error response replaces the one the middleware prepared headers for.
@@ -113,7 +126,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   const handlers: Record<ContractOperation, Handler<SidecarEnv>> = {
     ...healthHandlers({ lifecycle: deps.lifecycle, ...(deps.ready && { ready: deps.ready }), ...(deps.store && { store: deps.store }) }),
     describeAgent: (c) => c.json(deps.descriptor),
-    getOpenApi: (c) => c.json(openapi),
+    getOpenApi: (c) => c.json(openApiDocument()),
     getMetrics: async (c) => {
       const body = await deps.metrics.registry.metrics();
       return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });

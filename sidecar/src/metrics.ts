@@ -3,7 +3,7 @@
  * Prometheus metrics of one sidecar, on a registry of its own (never the
  * global one, so two apps in one process — tests — do not collide).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prom.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { Slots } from './runtime/slots.js';
 

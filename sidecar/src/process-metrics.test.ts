@@ -23,4 +23,17 @@ describe('registerProcessMetrics', () => {
     const second = await registry.metrics();
     expect(sample(second, 'process_cpu_seconds_total')).toBeGreaterThan(sample(first, 'process_cpu_seconds_total'));
   });
+
+  it('reads every value at the scrape that writes it, the first one included', async () => {
+    const registry = new Registry();
+    registerProcessMetrics(registry);
+    for (let scrape = 0; scrape < 2; scrape += 1) {
+      const text = await registry.metrics();
+      for (const name of ['nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes']) expect(sample(text, name), name).toBeGreaterThan(0);
+      const parts = sample(text, 'process_cpu_user_seconds_total') + sample(text, 'process_cpu_system_seconds_total');
+      expect(parts).toBeCloseTo(sample(text, 'process_cpu_seconds_total'), 9);
+      const until = Date.now() + 20;
+      while (Date.now() < until) Math.sqrt(Math.random());
+    }
+  });
 });

@@ -9,43 +9,40 @@
  * names are prom-client's standard, unprefixed ones, so Node dashboards
  * built on them work as they are.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from './prom.js';
 
 export function registerProcessMetrics(registry: Registry): void {
   const registers = [registry];
   let lastCpu = { user: 0, system: 0 };
-  const cpuUser = new Counter({ name: 'process_cpu_user_seconds_total', help: 'Total user CPU time spent in seconds.', registers });
-  const cpuSystem = new Counter({ name: 'process_cpu_system_seconds_total', help: 'Total system CPU time spent in seconds.', registers });
+  // prom-client collects each metric just before writing it, in the order of
+  // registration: the first of the three reads the CPU time for all of them
+  // (the other two are declared after it, so they are written after it),
+  // so one scrape's user + system is its total.
   new Counter({
-    name: 'process_cpu_seconds_total',
-    help: 'Total user and system CPU time spent in seconds.',
+    name: 'process_cpu_user_seconds_total',
+    help: 'Total user CPU time spent in seconds.',
     registers,
     collect() {
       const cpu = process.cpuUsage();
       const user = (cpu.user - lastCpu.user) / 1e6;
       const system = (cpu.system - lastCpu.system) / 1e6;
       lastCpu = cpu;
-      cpuUser.inc(user);
+      this.inc(user);
       cpuSystem.inc(system);
-      this.inc(user + system);
+      cpuTotal.inc(user + system);
     },
   });
+  const cpuTotal = new Counter({ name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', registers });
+  const cpuSystem = new Counter({ name: 'process_cpu_system_seconds_total', help: 'Total system CPU time spent in seconds.', registers });
   const started = Math.round(Date.now() / 1000 - process.uptime());
   new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers, collect() { this.set(started); } });
   new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', registers, collect() { this.set(process.memoryUsage.rss()); } });
-  const heapTotal = new Gauge({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', registers });
-  const heapUsed = new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', registers });
-  new Gauge({
-    name: 'nodejs_external_memory_bytes',
-    help: 'Node.js external memory size in bytes.',
-    registers,
-    collect() {
-      const memory = process.memoryUsage();
-      heapTotal.set(memory.heapTotal);
-      heapUsed.set(memory.heapUsed);
-      this.set(memory.external);
-    },
-  });
+  // Each reads its own value at the scrape: set from another metric's
+  // collect, a gauge written before that metric would show the previous
+  // scrape's value (0 on the first).
+  new Gauge({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', registers, collect() { this.set(process.memoryUsage().heapTotal); } });
+  new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', registers, collect() { this.set(process.memoryUsage().heapUsed); } });
+  new Gauge({ name: 'nodejs_external_memory_bytes', help: 'Node.js external memory size in bytes.', registers, collect() { this.set(process.memoryUsage().external); } });
   new Gauge({
     name: 'nodejs_active_resources_total',
     help: 'Number of active resources keeping the event loop alive.',

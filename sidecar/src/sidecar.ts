@@ -120,7 +120,7 @@ export function createSidecar({ config, agent, log, tracing, ...overrides }: Cre
   });
   const app = createApp({
     descriptor,
-    openapi: withProtocolPaths(agentOpenApi(agent), config.protocols),
+    openapi: () => withProtocolPaths(agentOpenApi(agent, descriptor), config.protocols),
     executor,
     lifecycle,
     metrics,

@@ -1,7 +1,8 @@
 /**
  * @module
- * The descriptor of `GET /v1/agent` and the OpenAPI document, both computed
- * once at start-up from the agent's zod schemas.
+ * The descriptor of `GET /v1/agent`, computed once at start-up from the
+ * agent's zod schemas, and the OpenAPI document, built from the
+ * descriptor's JSON Schemas when it is first asked for.
  */
 import { CONTRACT_VERSION, buildOpenApiDocument, type AgentDescriptor, type AgentLimits, type ModelProvider, type ProtocolDescriptor } from '@squire/client/contract';
 import { isLlmAgent, type AgentDefinition } from './define-agent.js';
@@ -37,13 +38,12 @@ export function describeAgent(agent: AgentDefinition, limits: AgentLimits, provi
   };
 }
 
-export function agentOpenApi(agent: AgentDefinition): Record<string, unknown> {
-  const schemas = agentJsonSchemas(agent);
+export function agentOpenApi(agent: AgentDefinition, descriptor: Pick<AgentDescriptor, 'input_schema' | 'output_schema'>): Record<string, unknown> {
   return buildOpenApiDocument({
     title: `Squire agent ${agent.name}`,
     version: agent.version,
     description: agent.description ?? '',
-    inputSchema: schemas.input,
-    outputSchema: schemas.output,
+    inputSchema: descriptor.input_schema,
+    outputSchema: descriptor.output_schema,
   });
 }

@@ -11,7 +11,7 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import { withTimeout } from '@squire/client/internal';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../prom.js';
 
 export interface HealthDeps {
   lifecycle: Lifecycle;
