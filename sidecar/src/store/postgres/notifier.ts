@@ -36,8 +36,10 @@ export class Notifier {
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private sweep: NodeJS.Timeout | undefined;
-  /** Subjects to notify after this tick, by channel. */
+  /** Subjects to notify after this tick (or after the NOTIFY under way), by channel. */
   private pending: Map<string, Set<string>> | undefined;
+  /** A NOTIFY is under way: what is published meanwhile goes out in the next one, right after it. */
+  private sending = false;
 
   constructor(
     private readonly connectionString: string,
@@ -117,17 +119,34 @@ export class Notifier {
     if (this.closed) return;
     if (!this.pending) {
       this.pending = new Map();
-      setImmediate(() => void this.flush());
+      if (!this.sending) setImmediate(() => void this.flush());
     }
     let subjects = this.pending.get(channel);
     if (!subjects) this.pending.set(channel, (subjects = new Set()));
     subjects.add(subject);
   }
 
+  /**
+   * One NOTIFY statement at a time: under load the wake-ups of many commits
+   * share one round trip. Each still goes out after its commit (the next
+   * statement starts once the previous one answered), so nothing committed
+   * is left without a wake-up.
+   */
   private async flush(): Promise<void> {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (!pending) return;
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.pending && !this.closed) {
+        const pending = this.pending;
+        this.pending = undefined;
+        await this.send(pending);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(pending: Map<string, Set<string>>): Promise<void> {
     const channels: string[] = [];
     const payloads: string[] = [];
     for (const [channel, subjects] of pending) {
