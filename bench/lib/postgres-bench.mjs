@@ -30,7 +30,7 @@ function freePort() {
   });
 }
 
-export async function startPostgres() {
+async function startPostgres() {
   const port = await freePort();
   const password = randomBytes(8).toString('hex');
   const databaseDir = join(tmpdir(), `squire-bench-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -65,7 +65,6 @@ export async function startPostgres() {
   };
   return {
     admin,
-    pid: () => server.process?.pid,
     async createDatabase() {
       databases += 1;
       const name = `bench_${databases}`;
