@@ -15,6 +15,7 @@
  * connection that dropped), followers are also woken every `SWEEP_MS`, the
  * dispatcher by its heartbeat, and everyone after a reconnect.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LocalWakes } from '../local-wakes.js';
 import type { Database } from './database.js';
@@ -25,6 +26,14 @@ export const SESSIONS_CHANNEL = 'squire_sessions';
 
 const RECONNECT_MS = [100, 250, 500, 1000, 2000];
 const SWEEP_MS = 1000;
+/**
+ * Least time between the starts of two NOTIFY statements of one process. Each
+ * is a transaction of its own on the server; under load (a resume of many
+ * runs) one per round trip would cost the database more than the work it
+ * announces. A wake-up waits at most this long more, well inside what
+ * following on another replica may add (100 ms at p50).
+ */
+export const NOTIFY_SPACING_MS = 10;
 /** PostgreSQL's payload limit is 8000 bytes. */
 const PAYLOAD_MAX = 7000;
 
@@ -38,8 +47,9 @@ export class Notifier {
   private sweep: NodeJS.Timeout | undefined;
   /** Subjects to notify after this tick (or after the NOTIFY under way), by channel. */
   private pending: Map<string, Set<string>> | undefined;
-  /** A NOTIFY is under way: what is published meanwhile goes out in the next one, right after it. */
+  /** A NOTIFY is under way (or waits for its turn): what is published meanwhile goes out in the next one. */
   private sending = false;
+  private lastSentAt = 0;
 
   constructor(
     private readonly connectionString: string,
@@ -127,18 +137,21 @@ export class Notifier {
   }
 
   /**
-   * One NOTIFY statement at a time: under load the wake-ups of many commits
-   * share one round trip. Each still goes out after its commit (the next
-   * statement starts once the previous one answered), so nothing committed
-   * is left without a wake-up.
+   * One NOTIFY statement at a time, at least `NOTIFY_SPACING_MS` apart: under
+   * load the wake-ups of many commits share one statement. Each still goes
+   * out after its commit (it is published once the commit answered), so
+   * nothing committed is left without a wake-up.
    */
   private async flush(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
     try {
       while (this.pending && !this.closed) {
+        const wait = this.lastSentAt + NOTIFY_SPACING_MS - Date.now();
+        if (wait > 0) await sleep(wait, undefined, { ref: false });
         const pending = this.pending;
         this.pending = undefined;
+        this.lastSentAt = Date.now();
         await this.send(pending);
       }
     } finally {
