@@ -166,11 +166,18 @@ describe('listing', () => {
     const post = () => http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 5000 } }) });
     await post();
     await expect.poll(async () => (await http(sidecar.url, '/v1/runs?status=running')).json.data.length).toBe(1);
+    const keyed = () =>
+      http(sidecar.url, '/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'full-queue' }, body: JSON.stringify({ input: { ms: 5000 } }) });
     expect((await post()).status).toBe(202);
-    expect((await post()).status).toBe(202);
+    const stored = await keyed();
+    expect(stored.status).toBe(202);
     const over = await post();
     expect(over.status).toBe(429);
     expect(over.json.code).toBe('overloaded');
+    // A retry of a submission already stored still gets its run, not the 429.
+    const retried = await keyed();
+    expect(retried.status).toBe(202);
+    expect(retried.json.run_id).toBe(stored.json.run_id);
     await sidecar.stop('SIGKILL');
   });
 });

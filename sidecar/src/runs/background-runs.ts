@@ -84,10 +84,17 @@ export class BackgroundRuns {
     if (!this.accepting) throw draining();
     const key = submission.idempotency;
     if (!key) return { runId: (await this.enqueue(submission)).runId, replayed: false };
-    const { answer, replayed } = await this.ledger.once('runs', key.key, key.hash, Date.now() + KEYED_SUBMIT_WAIT_MS, async (ticket) => {
+    const execute = async (ticket: KeyTicket) => {
       const { runId, created } = await this.enqueue(submission, ticket);
       return { status: 202, body: '', contentType: 'application/json', runId, keep: true, storedByOperation: true, replayed: !created };
-    });
+    };
+    // The store keeps the key with the run, in one commit, and reports a key already
+    // taken; only a full queue needs the claim first, so that a retry of a submission
+    // already stored still gets its run rather than the 429.
+    const full = (await this.store.runs.countQueued()) >= this.options.maxQueued;
+    const { answer, replayed } = full
+      ? await this.ledger.once('runs', key.key, key.hash, Date.now() + KEYED_SUBMIT_WAIT_MS, execute)
+      : await this.ledger.onceStoredByOperation('runs', key.key, key.hash, execute);
     return { runId: answer.runId!, replayed };
   }
 

@@ -109,3 +109,45 @@ describe('IdempotencyLedger', () => {
     await expect(ledger.once('invoke', 'k', 'other', later(), async () => ok('never'))).rejects.toMatchObject({ code: 'idempotency_key_reused' });
   });
 });
+
+describe('IdempotencyLedger.onceStoredByOperation', () => {
+  it('neither claims nor releases the key (the operation stores it), joins a call of this process with the same key and refuses another body', async () => {
+    const keys = new MemoryKeys();
+    let claims = 0;
+    const claim = keys.claim.bind(keys);
+    keys.claim = (ticket) => {
+      claims += 1;
+      return claim(ticket);
+    };
+    const ledger = new IdempotencyLedger(keys, { ttlMs: 60_000 });
+    let executions = 0;
+    let finish!: () => void;
+    const stored = new Promise<void>((resolve) => (finish = resolve));
+    const tickets: KeyTicket[] = [];
+    const execute = async (ticket: KeyTicket): Promise<KeyedAnswer> => {
+      executions += 1;
+      tickets.push(ticket);
+      await stored;
+      return { ...ok(''), status: 202, runId: 'run_1', storedByOperation: true };
+    };
+    const first = ledger.onceStoredByOperation('runs', 'k', 'h', execute);
+    const joined = ledger.onceStoredByOperation('runs', 'k', 'h', execute);
+    await expect(ledger.onceStoredByOperation('runs', 'k', 'other', execute)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    finish();
+    expect(await first).toEqual({ answer: expect.objectContaining({ runId: 'run_1' }), replayed: false });
+    expect(await joined).toEqual({ answer: expect.objectContaining({ runId: 'run_1' }), replayed: true });
+    expect(executions).toBe(1);
+    expect(tickets[0]).toMatchObject({ scope: 'runs', key: 'k', bodyHash: 'h' });
+    expect(claims).toBe(0);
+    expect(keys.released).toBe(0);
+  });
+
+  it('reports a key the operation found taken as replayed, and lets the next call run once it failed', async () => {
+    const ledger = new IdempotencyLedger(new MemoryKeys(), { ttlMs: 60_000 });
+    const replay = await ledger.onceStoredByOperation('runs', 'k', 'h', async () => ({ ...ok(''), status: 202, runId: 'run_other', storedByOperation: true, replayed: true }));
+    expect(replay).toEqual({ answer: expect.objectContaining({ runId: 'run_other' }), replayed: true });
+    await expect(ledger.onceStoredByOperation('runs', 'k2', 'h', () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
+    const retried = await ledger.onceStoredByOperation('runs', 'k2', 'h', async () => ({ ...ok(''), status: 202, runId: 'run_2', storedByOperation: true }));
+    expect(retried.answer.runId).toBe('run_2');
+  });
+});

@@ -107,6 +107,30 @@ export class IdempotencyLedger {
     deadline: number,
     execute: (ticket: KeyTicket) => Promise<KeyedAnswer>,
   ): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
+    return this.joinOrRun(scope, key, bodyHash, () => this.claimAndRun({ scope, key, bodyHash, deadline }, execute));
+  }
+
+  /**
+   * As `once`, for an operation that stores the key itself, in the same
+   * commit as its effect, and reports a key already taken (a run
+   * submission): the store's own atomicity decides between two replicas, so
+   * there is no claim before it and no release after it — two round trips
+   * fewer. Calls of this process with the same key still join the first.
+   */
+  async onceStoredByOperation(
+    scope: string,
+    key: string,
+    bodyHash: string,
+    execute: (ticket: KeyTicket) => Promise<KeyedAnswer>,
+  ): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
+    return this.joinOrRun(scope, key, bodyHash, async () => {
+      const answer = await execute({ scope, key, bodyHash, expiresAt: this.now() + this.options.ttlMs });
+      return { answer, replayed: answer.replayed === true, kept: DONE };
+    });
+  }
+
+  /** Joins the call with this key already running in this process, or runs `run`, which others join until its answer is kept. */
+  private async joinOrRun(scope: string, key: string, bodyHash: string, run: () => Promise<Outcome>): Promise<{ answer: KeyedAnswer; replayed: boolean }> {
     const id = `${scope}\u0000${key}`;
     const running = this.inflight.get(id);
     if (running) {
@@ -119,7 +143,7 @@ export class IdempotencyLedger {
     this.inflight.set(id, { bodyHash, answer });
     let result: Outcome;
     try {
-      result = await this.claimAndRun({ scope, key, bodyHash, deadline }, execute);
+      result = await run();
     } catch (error) {
       this.inflight.delete(id);
       settle.reject(error);

@@ -173,5 +173,32 @@ export function runsContract({ fresh }: ContractContext): void {
       expect(await store.runs.submit(later, { ...ticket, expiresAt: now + 200_000 })).toEqual({ created: true });
       expect(await store.runs.countQueued()).toBe(2);
     });
+
+    it('gives a key submitted several times at once to one run: the others get that run and its body hash, whatever body they had', async () => {
+      const { store } = await fresh();
+      const now = Date.now();
+      const ticket = { scope: 'runs', key: 'job-together', bodyHash: 'hash-a', expiresAt: now + 60_000 };
+      const runs = [newRun({ createdAt: now }), newRun({ createdAt: now }), newRun({ createdAt: now }), newRun({ createdAt: now })];
+      const hashes = ['hash-a', 'hash-b', 'hash-a', 'hash-b'];
+      const results = await Promise.all(runs.map((run, i) => store.runs.submit(run, { ...ticket, bodyHash: hashes[i]! })));
+      const winners = results.flatMap((result, i) => (result.created ? [i] : []));
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]!;
+      for (const [i, result] of results.entries()) {
+        if (i !== winner) expect(result).toEqual({ created: false, runId: runs[winner]!.id, bodyHash: hashes[winner] });
+      }
+      expect(await store.runs.countQueued()).toBe(1);
+    });
+
+    it('keeps a key free when its run cannot be stored', async () => {
+      const { store } = await fresh();
+      const now = Date.now();
+      const existing = newRun({ createdAt: now });
+      await store.runs.submit(existing);
+      const ticket = { scope: 'runs', key: 'job-refused', bodyHash: 'hash-a', expiresAt: now + 60_000 };
+      // The id is taken: the run is refused, and the key with it.
+      await expect(store.runs.submit(newRun({ id: existing.id, createdAt: now }), ticket)).rejects.toThrow();
+      expect(await store.keys.claim(ticket, now + 1, now + 5_000)).toEqual({ state: 'claimed' });
+    });
   });
 }

@@ -15,6 +15,7 @@
  * connection that dropped), followers are also woken every `SWEEP_MS`, the
  * dispatcher by its heartbeat, and everyone after a reconnect.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LocalWakes } from '../local-wakes.js';
 import type { Database } from './database.js';
@@ -25,6 +26,14 @@ export const SESSIONS_CHANNEL = 'squire_sessions';
 
 const RECONNECT_MS = [100, 250, 500, 1000, 2000];
 const SWEEP_MS = 1000;
+/**
+ * Least time between the starts of two NOTIFY statements of one process. Each
+ * is a transaction of its own on the server; under load (a resume of many
+ * runs) one per round trip would cost the database more than the work it
+ * announces. A wake-up waits at most this long more, well inside what
+ * following on another replica may add (100 ms at p50).
+ */
+export const NOTIFY_SPACING_MS = 10;
 /** PostgreSQL's payload limit is 8000 bytes. */
 const PAYLOAD_MAX = 7000;
 
@@ -36,8 +45,11 @@ export class Notifier {
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private sweep: NodeJS.Timeout | undefined;
-  /** Subjects to notify after this tick, by channel. */
+  /** Subjects to notify after this tick (or after the NOTIFY under way), by channel. */
   private pending: Map<string, Set<string>> | undefined;
+  /** A NOTIFY is under way (or waits for its turn): what is published meanwhile goes out in the next one. */
+  private sending = false;
+  private lastSentAt = 0;
 
   constructor(
     private readonly connectionString: string,
@@ -117,17 +129,37 @@ export class Notifier {
     if (this.closed) return;
     if (!this.pending) {
       this.pending = new Map();
-      setImmediate(() => void this.flush());
+      if (!this.sending) setImmediate(() => void this.flush());
     }
     let subjects = this.pending.get(channel);
     if (!subjects) this.pending.set(channel, (subjects = new Set()));
     subjects.add(subject);
   }
 
+  /**
+   * One NOTIFY statement at a time, at least `NOTIFY_SPACING_MS` apart: under
+   * load the wake-ups of many commits share one statement. Each still goes
+   * out after its commit (it is published once the commit answered), so
+   * nothing committed is left without a wake-up.
+   */
   private async flush(): Promise<void> {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (!pending) return;
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.pending && !this.closed) {
+        const wait = this.lastSentAt + NOTIFY_SPACING_MS - Date.now();
+        if (wait > 0) await sleep(wait, undefined, { ref: false });
+        const pending = this.pending;
+        this.pending = undefined;
+        this.lastSentAt = Date.now();
+        await this.send(pending);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(pending: Map<string, Set<string>>): Promise<void> {
     const channels: string[] = [];
     const payloads: string[] = [];
     for (const [channel, subjects] of pending) {

@@ -45,32 +45,44 @@ export class PostgresRuns implements RunStore {
   }
 
   async submit(run: NewRun, key?: KeyTicket): Promise<SubmitResult> {
-    const params = [run.id, run.input, run.sessionId ?? null, run.metadata, run.maxAttempts, run.timeoutMs, run.createdAt];
-    const insert = `INSERT INTO squire_runs (id, status, input, session_id, metadata, max_attempts, timeout_ms, created_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7)`;
     let result: SubmitResult;
     if (!key) {
       await this.batch.submit(run);
       result = { created: true };
     } else {
-      result = await this.db.transaction('submit a run', async (client): Promise<SubmitResult> => {
-        // The key first: a concurrent submission with the same key waits on its row, then sees it taken.
-        const taken = await client.query(
-          `INSERT INTO squire_idempotency (scope, key, body_hash, run_id, status, response, expires_at) VALUES ($1, $2, $3, $4, 202, NULL, $5)
-           ON CONFLICT (scope, key) DO UPDATE SET body_hash = EXCLUDED.body_hash, run_id = EXCLUDED.run_id, status = 202, response = NULL, expires_at = EXCLUDED.expires_at, holder = NULL, held_until = NULL
-           WHERE squire_idempotency.expires_at <= $6 OR squire_idempotency.run_id IS NULL
-           RETURNING 1`,
-          [key.scope, key.key, key.bodyHash, run.id, key.expiresAt, run.createdAt],
-        );
-        if (taken.rowCount === 0) {
-          const { rows } = await client.query<{ run_id: string; body_hash: string }>('SELECT run_id, body_hash FROM squire_idempotency WHERE scope = $1 AND key = $2', [key.scope, key.key]);
-          return { created: false, runId: rows[0]!.run_id, bodyHash: rows[0]!.body_hash };
-        }
-        await client.query(insert, params);
-        return { created: true };
-      });
+      result = await this.submitKeyed(run, key);
     }
     if (result.created) this.queueGrew(1);
     return result;
+  }
+
+  /**
+   * The key and the run in one statement (one round trip, one commit): the run
+   * is inserted only if the key was taken for it. A concurrent submission with
+   * the same key waits on the key's row, then finds it taken. A key found taken
+   * is read by a second statement, which sees the latest committed row (the
+   * first one's snapshot may predate a concurrent submission's commit).
+   */
+  private async submitKeyed(run: NewRun, key: KeyTicket): Promise<SubmitResult> {
+    const { rows } = await this.db.query<{ created: number }>(
+      'submit a run',
+      `WITH taken AS (
+         INSERT INTO squire_idempotency (scope, key, body_hash, run_id, status, response, expires_at) VALUES ($1, $2, $3, $4, 202, NULL, $5)
+         ON CONFLICT (scope, key) DO UPDATE SET body_hash = EXCLUDED.body_hash, run_id = EXCLUDED.run_id, status = 202, response = NULL, expires_at = EXCLUDED.expires_at, holder = NULL, held_until = NULL
+         WHERE squire_idempotency.expires_at <= $6 OR squire_idempotency.run_id IS NULL
+         RETURNING run_id),
+       created AS (
+         INSERT INTO squire_runs (id, status, input, session_id, metadata, max_attempts, timeout_ms, created_at)
+         SELECT run_id, 'queued', $7::text, $8::text, $9::text, $10::int, $11::bigint, $6::bigint FROM taken RETURNING id)
+       SELECT COUNT(*)::int AS created FROM created`,
+      [key.scope, key.key, key.bodyHash, run.id, key.expiresAt, run.createdAt, run.input, run.sessionId ?? null, run.metadata, run.maxAttempts, run.timeoutMs],
+    );
+    if (rows[0]!.created === 1) return { created: true };
+    const taken = await this.db.query<{ run_id: string; body_hash: string }>('submit a run', 'SELECT run_id, body_hash FROM squire_idempotency WHERE scope = $1 AND key = $2', [key.scope, key.key]);
+    const row = taken.rows[0];
+    // Expired and deleted in between: the key is free again.
+    if (!row) return this.submitKeyed(run, key);
+    return { created: false, runId: row.run_id, bodyHash: row.body_hash };
   }
 
   async claimNext(now: number, leaseMs: number, limit: number): Promise<ClaimedRun[]> {
