@@ -49,7 +49,11 @@ export interface ParsedInvoke {
 /** Shared by invoke and background runs: body limits, envelope, input schema, deadline header. */
 export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
   const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), limits);
-  const body = await readJsonBody(c, limits.maxBodyBytes, limits.maxBodyDepth);
+  return parseInvokeBody(await readJsonBody(c, limits.maxBodyBytes, limits.maxBodyDepth), timeoutMs, executor);
+}
+
+/** An invoke body, already parsed as JSON: envelope, then the input schema. */
+export function parseInvokeBody(body: unknown, timeoutMs: number, executor: RunExecutor): ParsedInvoke {
   if (isBareEnvelope(body)) {
     return { body, rawInput: body.input, input: executor.validateInput(body.input), sessionId: undefined, metadata: {}, timeoutMs };
   }
@@ -93,27 +97,58 @@ export function syncRunRequest(
   c: Context<SidecarEnv>,
   fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'onBusy' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
 ): Omit<RunRequest, 'signals'> {
-  const runId = newRunId();
-  c.set('runId', runId);
   const serverSpan = c.get('serverSpan');
-  const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
-  // Without a trace the run's lines use one derived from its id, which the request line derives too.
-  const traceId = serverSpan?.traceId ?? traceIdOf(traceparent);
-  if (traceId !== undefined) c.set('traceId', traceId);
+  const request = waitedRunRequest(
+    fields,
+    {
+      traceparent: serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent),
+      onBusy: requestHeader(c, HEADERS.onBusy),
+      maxRetries: requestHeader(c, HEADERS.maxRetries),
+    },
+    c.get('logBindings'),
+    serverSpan?.traceId,
+  );
+  c.set('runId', request.runId);
+  if (request.traceId !== undefined) c.set('traceId', request.traceId);
+  return request;
+}
+
+/** The headers of a request that shape the run it starts. */
+export interface RunHeaders {
+  /** The server span's when tracing is on, else the caller's. */
+  traceparent: string | undefined;
+  onBusy: string | undefined;
+  maxRetries: string | undefined;
+}
+
+/**
+ * `syncRunRequest` without Hono (the invoke fast path builds its runs
+ * here too); `traceId` is the run's trace when a trace reached the sidecar.
+ */
+export function waitedRunRequest(
+  fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'onBusy' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
+  headers: RunHeaders,
+  logBindings: Record<string, string>,
+  spanTraceId: string | undefined,
+): Omit<RunRequest, 'signals'> & { traceId: string | undefined } {
+  const runId = newRunId();
+  const { traceparent } = headers;
   return {
     runId,
+    // Without a trace the run's lines use one derived from its id, which the request line derives too.
+    traceId: spanTraceId ?? traceIdOf(traceparent),
     input: fields.input,
     sessionId: fields.sessionId,
     // The body's field, else the header (for protocols whose bodies have no place for it).
-    onBusy: fields.onBusy ?? parseSessionPolicy(requestHeader(c, HEADERS.onBusy)),
+    onBusy: fields.onBusy ?? parseSessionPolicy(headers.onBusy),
     metadata: fields.metadata,
     attempt: 1,
     deadline: Date.now() + fields.timeoutMs,
     events: new RunEventChannel(runId),
     kind: 'invoke',
-    logBindings: c.get('logBindings'),
+    logBindings,
     traceparent,
-    callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
+    callerMaxRetries: parseMaxRetries(headers.maxRetries),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
 }
