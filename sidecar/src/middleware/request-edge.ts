@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SidecarMetrics } from '../metrics.js';
-import { accessLogger } from '../logger.js';
+import { accessLineWriter, accessLogger, type AccessLineWriter } from '../logger.js';
 import { honoPath, type RouteTable } from '../http/route-table.js';
 import { traceIdOfRun } from '../telemetry/trace-context.js';
 
@@ -60,11 +60,20 @@ export interface RequestEdgeOptions {
 
 export class RequestEdge {
   private readonly access: Logger;
+  private readonly writeLine: AccessLineWriter | undefined;
   private readonly samplesOf: (route: string, method: string) => RouteSamples;
+  /** `,"agent":"<name>"`, escaped once. */
+  private readonly agentField: string;
+  private readonly pidField: string;
+  private lastMs = 0;
+  private lastTime = '';
 
   constructor(private readonly options: RequestEdgeOptions) {
     this.access = accessLogger(options.log);
+    this.writeLine = accessLineWriter(this.access);
     this.samplesOf = routeSamples(options.metrics, options.table);
+    this.agentField = `,"agent":${JSON.stringify(options.agentName)}`;
+    this.pidField = `,"pid":${process.pid}`;
   }
 
   /** The caller's `x-request-id` when it is a sane one, else a new id. */
@@ -92,7 +101,14 @@ export class RequestEdge {
     // Probes and scrapes arrive every few seconds; they log only at debug.
     const level = route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : status >= 500 ? 'warn' : 'info';
     if (!this.access.isLevelEnabled(level)) return;
+    const durationMs = Math.round(seconds * 100_000) / 100;
+    // A waited-for run's trace is the request's, when it has one; a background run's is its own (see traceIdOfRun).
     const { runId } = request;
+    const traceId = runId === undefined ? undefined : (request.traceId ?? traceIdOfRun(runId));
+    if (this.writeLine) {
+      this.writeLine(this.line(level, request, status, durationMs, runId, traceId));
+      return;
+    }
     this.access[level](
       {
         ...request.logBindings,
@@ -100,11 +116,27 @@ export class RequestEdge {
         method,
         path: request.path,
         status,
-        durationMs: Math.round(seconds * 100_000) / 100,
-        // A waited-for run's trace is the request's, when it has one; a background run's is its own (see traceIdOfRun).
-        ...(runId !== undefined && { run_id: runId, trace_id: request.traceId ?? traceIdOfRun(runId) }),
+        durationMs,
+        ...(runId !== undefined && { run_id: runId, trace_id: traceId }),
       },
       'request',
     );
+  }
+
+  /**
+   * The access line exactly as pino writes it (same fields, same order),
+   * built as one string. Every field a caller controls goes through
+   * JSON.stringify; the request id is either a UUID or matched REQUEST_ID.
+   */
+  private line(level: string, request: FinishedRequest, status: number, durationMs: number, runId: string | undefined, traceId: string | undefined): string {
+    const now = Date.now();
+    if (now !== this.lastMs) {
+      this.lastMs = now;
+      this.lastTime = new Date(now).toISOString();
+    }
+    let bindings = '';
+    for (const key in request.logBindings) bindings += `,${JSON.stringify(key)}:${JSON.stringify(request.logBindings[key])}`;
+    const run = runId === undefined ? '' : `,"run_id":${JSON.stringify(runId)},"trace_id":${JSON.stringify(traceId)}`;
+    return `{"level":"${level}","time":"${this.lastTime}"${this.pidField}${bindings}${this.agentField},"method":${JSON.stringify(request.method)},"path":${JSON.stringify(request.path)},"status":${status},"durationMs":${durationMs}${run},"msg":"request"}\n`;
   }
 }
