@@ -131,7 +131,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   if (!deps.tracing) {
     fastPaths.set(
       app,
-      invokeFastPath({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, edge, guard, log: deps.log }),
+      invokeFastPath({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, edge, guard, log: deps.log, idempotency: deps.idempotency }),
     );
   }
 

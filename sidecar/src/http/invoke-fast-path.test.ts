@@ -124,13 +124,30 @@ describe('the invoke fast path', () => {
     expect(failed.headers.get('squire-run-id')).toBe(problem.run_id);
   });
 
-  it('leaves streamed, keyed and non-JSON calls to the app', async () => {
+  it('answers a keyed call through the ledger: one run, the replay marked, a bad key refused', async () => {
+    const first = await counted(200, () => invoke({ input: { text: 'k' } }, { 'idempotency-key': 'key-fast-path-1' }));
+    const replay = await counted(200, () => invoke({ input: { text: 'k' } }, { 'idempotency-key': 'key-fast-path-1', 'x-request-id': 'req-replay' }));
+    const firstBody = (await first.result.json()) as { run_id: string };
+    expect(await replay.result.json()).toEqual(firstBody);
+    expect(first.result.headers.get('squire-run-id')).toBe(firstBody.run_id);
+    expect(replay.result.headers.get('squire-run-id')).toBe(firstBody.run_id);
+    expect(replay.result.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.result.headers.get('x-request-id')).toBe('req-replay');
+    expect([first.fast, replay.fast, first.samples, replay.samples]).toEqual([1, 1, 1, 1]);
+
+    const conflict = await invoke({ input: { text: 'other' } }, { 'idempotency-key': 'key-fast-path-1' });
+    expect(conflict.status).toBe(422);
+    const badKey = await invoke({ input: { text: 'k' } }, { 'idempotency-key': 'has spaces' });
+    expect(badKey.status).toBe(400);
+    expect(await badKey.json()).toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('leaves streamed and non-JSON calls to the app', async () => {
     const streamed = await counted(200, () => invoke({ input: { text: 'a' } }, { accept: 'text/event-stream' }));
     await streamed.result.text();
-    const keyed = await counted(200, () => invoke({ input: { text: 'a' } }, { 'idempotency-key': 'key-fast-path-1' }));
     const text = await counted(415, () => invoke('hello', { 'content-type': 'text/plain' }));
-    expect([streamed.result.status, keyed.result.status, text.result.status]).toEqual([200, 200, 415]);
-    expect([streamed.fast, keyed.fast, text.fast]).toEqual([0, 0, 0]);
+    expect([streamed.result.status, text.result.status]).toEqual([200, 415]);
+    expect([streamed.fast, text.fast]).toEqual([0, 0]);
   });
 
   it('leaves everything to the app while draining', async () => {

@@ -1,7 +1,7 @@
 /**
  * @module
- * `POST /v1/invoke` in its common form — JSON in and out, not streamed, no
- * `Idempotency-Key`, tracing off, the sidecar ready — answered on Node's
+ * `POST /v1/invoke` in its common form — JSON in and out, not streamed,
+ * tracing off, the sidecar ready — answered on Node's
  * request and response before Hono sees the request. Hono's web `Request`
  * and `Response`, its context and its middleware chain cost more CPU per
  * call than the whole of the echo agent's run.
@@ -10,6 +10,7 @@
  * guard (Host and bearer checks), the request id, body limits and JSON
  * parsing (`readJson`), the envelope and input schema (`parseInvokeBody`),
  * the deadline header, the run (`waitedRunRequest`, `executor.execute`),
+ * an `Idempotency-Key` through the ledger (`keyedAnswer`, `keyedRun`),
  * problem+json errors, and one metrics sample and one access line
  * (`RequestEdge`). Anything else, and any request the guard refuses, falls
  * through to the full app, which answers it exactly as before.
@@ -22,7 +23,8 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
 import { resolveTimeoutMs } from '../runtime/deadline.js';
 import type { RequestEdge } from '../middleware/request-edge.js';
-import { invokeResult, parseInvokeBody, waitedRunRequest, type InvokeDeps } from '../routes/invoke.js';
+import { invokeResult, keyedAnswer, keyedRun, parseInvokeBody, waitedRunRequest, type InvokeDeps } from '../routes/invoke.js';
+import { validateIdempotencyKey, type IdempotencyLedger } from '../runs/ledger.js';
 import { isJsonType, readJson } from './json-body.js';
 
 /** Answers a request and returns true, or returns false without touching it (the caller passes it on). */
@@ -36,6 +38,8 @@ export interface InvokeFastPathDeps {
   /** The app's checks of every request (Host, bearer); throws a `SidecarError` to refuse. */
   guard: (host: string | undefined, authorization: string | undefined, url: string) => void;
   log: Logger;
+  /** Idempotency-Key support; without it the header is ignored, as on the app's path. */
+  idempotency?: IdempotencyLedger | undefined;
 }
 
 const INVOKE_PATH = '/v1/invoke';
@@ -46,7 +50,7 @@ export function invokeFastPath(deps: InvokeFastPathDeps): FastPath {
     const { headers } = req;
     // Starting and draining answers (503, `Connection: close`) are the app's.
     if (deps.lifecycle.phase !== 'ready') return false;
-    if (headers[HEADERS.idempotencyKey] !== undefined || headers['content-encoding'] !== undefined) return false;
+    if (headers['content-encoding'] !== undefined) return false;
     const accept = headers.accept;
     if (accept !== undefined && accept.includes('text/event-stream')) return false;
     const type = headers['content-type'];
@@ -96,23 +100,24 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
     );
     runId = request.runId;
     traceId = request.traceId;
-    const done = deps.lifecycle.track();
-    let payload: string;
-    try {
-      const outcome = await executor.execute({ ...request, signals: [], bindAbort: (abort) => onCallerGone(res, abort) });
-      payload = JSON.stringify(invokeResult(request.runId, outcome));
-    } finally {
-      done();
-    }
-    status = 200;
-    if (!res.writableEnded) {
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(payload),
-        'x-request-id': reqId,
-        [HEADERS.runId]: request.runId,
-      });
-      res.end(payload);
+    const key = single(headers[HEADERS.idempotencyKey]);
+    if (key !== undefined && deps.idempotency) {
+      const keyed = await keyedAnswer(deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, keyedRun(deps, request), reqId);
+      // A replayed answer names the run that made it.
+      runId = keyed.runId ?? runId;
+      status = keyed.status;
+      writeAnswer(res, status, keyed.headers, keyed.body);
+    } else {
+      const done = deps.lifecycle.track();
+      let payload: string;
+      try {
+        const outcome = await executor.execute({ ...request, signals: [], bindAbort: (abort) => onCallerGone(res, abort) });
+        payload = JSON.stringify(invokeResult(request.runId, outcome));
+      } finally {
+        done();
+      }
+      status = 200;
+      writeAnswer(res, 200, { 'content-type': 'application/json', 'x-request-id': reqId, [HEADERS.runId]: request.runId }, payload);
     }
   } catch (error) {
     status = writeProblem(deps, res, error, reqId, runId, logBindings);
@@ -144,6 +149,13 @@ function writeProblem(
     res.end(body);
   }
   return failure.status;
+}
+
+/** Writes a whole answer, unless the response already ended (the caller went away). */
+function writeAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  if (res.writableEnded) return;
+  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** Aborts the run when the client goes away before its answer is complete. */

@@ -182,19 +182,7 @@ export function invokeHandler(deps: InvokeDeps): Handler<SidecarEnv> {
     const streaming = wantsEventStream(requestHeader(c, 'accept'));
     const key = requestHeader(c, HEADERS.idempotencyKey);
     if (key !== undefined && deps.idempotency && !streaming) {
-      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, async () => {
-        const done = deps.lifecycle.track();
-        try {
-          // No caller-gone abort: the caller's retry with the same key joins this run.
-          const outcome = await deps.executor.execute({ ...request, signals: [] });
-          return { status: 200, body: JSON.stringify(invokeResult(runId, outcome)), contentType: 'application/json', runId, keep: true };
-        } catch (error) {
-          const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
-          return { status: failure.status, body: JSON.stringify(failure.toProblem()), contentType: PROBLEM_CONTENT_TYPE, retryAfter: failure.retryAfter, runId, keep: !failure.retryable };
-        } finally {
-          done();
-        }
-      });
+      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, keyedRun(deps, request));
     }
     setResponseHeader(c, HEADERS.runId, runId);
     const done = deps.lifecycle.track();
@@ -204,6 +192,27 @@ export function invokeHandler(deps: InvokeDeps): Handler<SidecarEnv> {
     try {
       const outcome = await deps.executor.execute({ ...request, signals: [], bindAbort: onCallerGone(c) });
       return c.json(invokeResult(runId, outcome));
+    } finally {
+      done();
+    }
+  };
+}
+
+/**
+ * The one execution of a keyed invoke, as the ledger stores it: the answer
+ * to replay to every call with the same key. No caller-gone abort: the
+ * caller's retry with the same key joins this run.
+ */
+export function keyedRun(deps: Pick<InvokeDeps, 'executor' | 'lifecycle'>, request: Omit<RunRequest, 'signals'>): () => Promise<KeyedAnswer> {
+  const { runId } = request;
+  return async () => {
+    const done = deps.lifecycle.track();
+    try {
+      const outcome = await deps.executor.execute({ ...request, signals: [] });
+      return { status: 200, body: JSON.stringify(invokeResult(runId, outcome)), contentType: 'application/json', runId, keep: true };
+    } catch (error) {
+      const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
+      return { status: failure.status, body: JSON.stringify(failure.toProblem()), contentType: PROBLEM_CONTENT_TYPE, retryAfter: failure.retryAfter, runId, keep: !failure.retryable };
     } finally {
       done();
     }
@@ -224,13 +233,27 @@ export async function keyedInvoke(
   execute: () => Promise<KeyedAnswer>,
   scope = 'invoke',
 ): Promise<Response> {
-  const { answer, replayed } = await ledger.once(scope, key, bodyHash(body), deadline, execute);
+  const answer = await keyedAnswer(ledger, key, body, deadline, execute, c.get('reqId'), scope);
   if (answer.runId) c.set('runId', answer.runId);
-  const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': c.get('reqId') };
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/** `keyedInvoke` without Hono (the invoke fast path answers keyed calls too): the answer's status, headers and body. */
+export async function keyedAnswer(
+  ledger: IdempotencyLedger,
+  key: string,
+  body: unknown,
+  deadline: number,
+  execute: () => Promise<KeyedAnswer>,
+  reqId: string,
+  scope = 'invoke',
+): Promise<{ status: number; headers: Record<string, string>; body: string; runId: string | undefined }> {
+  const { answer, replayed } = await ledger.once(scope, key, bodyHash(body), deadline, execute);
+  const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': reqId };
   if (answer.runId) headers[HEADERS.runId] = answer.runId;
   if (replayed) headers[HEADERS.idempotentReplayed] = 'true';
   if (answer.retryAfter !== undefined) headers[HEADERS.retryAfter] = String(Math.max(1, Math.ceil(answer.retryAfter)));
-  return new Response(answer.body, { status: answer.status, headers });
+  return { status: answer.status, headers, body: answer.body, runId: answer.runId };
 }
 
 function wantsEventStream(accept: string | undefined): boolean {
