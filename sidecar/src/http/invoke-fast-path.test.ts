@@ -137,6 +137,8 @@ describe('the invoke fast path', () => {
 
     const conflict = await invoke({ input: { text: 'other' } }, { 'idempotency-key': 'key-fast-path-1' });
     expect(conflict.status).toBe(422);
+    // As on the app's path: no run id for a call that started no run.
+    expect(conflict.headers.get('squire-run-id')).toBeNull();
     const badKey = await invoke({ input: { text: 'k' } }, { 'idempotency-key': 'has spaces' });
     expect(badKey.status).toBe(400);
     expect(await badKey.json()).toMatchObject({ code: 'invalid_request' });

@@ -77,6 +77,8 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
   const logBindings = edge.logBindings(reqId, traceparent);
   let runId: string | undefined;
   let traceId: string | undefined;
+  /** The run id an error answer names: an un-keyed run's once it exists (a keyed answer carries its own). */
+  let answeredRunId: string | undefined;
   let status: number;
   try {
     const timeoutMs = resolveTimeoutMs(single(headers[HEADERS.timeoutMs]), deps.limits);
@@ -108,6 +110,7 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
       status = keyed.status;
       writeAnswer(res, status, keyed.headers, keyed.body);
     } else {
+      answeredRunId = request.runId;
       const done = deps.lifecycle.track();
       let payload: string;
       try {
@@ -120,7 +123,7 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
       writeAnswer(res, 200, { 'content-type': 'application/json', 'x-request-id': reqId, [HEADERS.runId]: request.runId }, payload);
     }
   } catch (error) {
-    status = writeProblem(deps, res, error, reqId, runId, logBindings);
+    status = writeProblem(deps, res, error, reqId, answeredRunId, logBindings);
   }
   edge.finish({ method: 'POST', path: INVOKE_PATH, route: INVOKE_PATH, status, started, logBindings, runId, traceId });
 }
