@@ -42,8 +42,12 @@ export async function sequentialLatency(call, { count = 3000, warmup = 500 } = {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 }
 
-/** Requests per second with `connections` concurrent closed loops for `seconds`. */
-export async function throughput(address, connections, seconds, headers = {}) {
+/**
+ * Requests per second with `connections` concurrent closed loops for
+ * `seconds`; with `cpuOf` (the server's CPU time in µs so far), also the
+ * server's CPU per completed call over the measured part.
+ */
+export async function throughput(address, connections, seconds, headers = {}, cpuOf = undefined) {
   const pool = endpointPool(address, connections);
   try {
     const warmUntil = Date.now() + 1000;
@@ -54,6 +58,7 @@ export async function throughput(address, connections, seconds, headers = {}) {
     let errors = 0;
     const until = Date.now() + seconds * 1000;
     const started = performance.now();
+    const cpuBefore = cpuOf?.();
     await Promise.all(Array.from({ length: connections }, async () => {
       while (Date.now() < until) {
         try {
@@ -64,7 +69,8 @@ export async function throughput(address, connections, seconds, headers = {}) {
         }
       }
     }));
-    return { rps: done / ((performance.now() - started) / 1000), errors };
+    const cpuPerCall = cpuOf && done > 0 ? (cpuOf() - cpuBefore) / done : NaN;
+    return { rps: done / ((performance.now() - started) / 1000), errors, cpuPerCall };
   } finally {
     await pool.destroy();
   }

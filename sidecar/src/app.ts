@@ -16,10 +16,12 @@ import type { Lifecycle } from './runtime/lifecycle.js';
 import type { RunExecutor } from './runtime/run-executor.js';
 import type { DeadlineLimits } from './runtime/deadline.js';
 import { requestLog } from './middleware/request-log.js';
+import { RequestEdge } from './middleware/request-edge.js';
+import { invokeFastPath, type FastPath } from './http/invoke-fast-path.js';
 import type { Tracing } from './telemetry/tracing.js';
-import { hostCheck } from './middleware/host-check.js';
-import { bearerCheck } from './middleware/auth.js';
-import { setResponseHeader } from './http/headers.js';
+import { hostGuard } from './middleware/host-check.js';
+import { bearerGuard } from './middleware/auth.js';
+import { requestHeader, setResponseHeader } from './http/headers.js';
 import { CONTRACT_ROUTES, RouteTable, honoPath, type ContractOperation, type RouteSpec } from './http/route-table.js';
 import { healthHandlers } from './routes/health.js';
 import { invokeHandler } from './routes/invoke.js';
@@ -68,6 +70,16 @@ export interface AppDeps {
   tracing?: Tracing | undefined;
 }
 
+const fastPaths = new WeakMap<Hono<SidecarEnv>, FastPath>();
+
+/**
+ * The invoke fast path of an app made by `createApp` (see
+ * `http/invoke-fast-path.ts`), for the server to try before the app.
+ */
+export function fastPathOf(app: Hono<SidecarEnv>): FastPath | undefined {
+  return fastPaths.get(app);
+}
+
 export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   const app = new Hono<SidecarEnv>();
   const protocols = deps.protocols ?? [];
@@ -102,9 +114,15 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     return response;
   };
 
-  const checkHost = deps.allowedHosts ? hostCheck(deps.allowedHosts) : undefined;
+  const checkHost = deps.allowedHosts ? hostGuard(deps.allowedHosts) : undefined;
   const publicPaths = [...protocols.flatMap((protocol) => protocol.publicPaths ?? []), ...(deps.console?.paths ?? [])];
-  const checkBearer = deps.token ? bearerCheck(deps.token, publicPaths) : undefined;
+  const checkBearer = deps.token ? bearerGuard(deps.token, publicPaths) : undefined;
+  // The checks every request passes, on the app's path and on the invoke fast path alike.
+  const guard = (host: string | undefined, authorization: string | undefined, url: string) => {
+    checkHost?.(host, url);
+    checkBearer?.(authorization, url);
+  };
+  const edge = new RequestEdge({ log: deps.log, metrics: deps.metrics, agentName: deps.descriptor.name, table });
   app.use(
     '*',
     requestLog({
@@ -112,16 +130,23 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
       metrics: deps.metrics,
       agentName: deps.descriptor.name,
       table,
+      edge,
       renderError,
       tracing: deps.tracing,
       guard(c) {
         // Tell keep-alive clients to open their next connection elsewhere.
         if (deps.lifecycle.phase === 'draining') setResponseHeader(c, 'connection', 'close');
-        checkHost?.(c);
-        checkBearer?.(c);
+        guard(requestHeader(c, 'host'), requestHeader(c, 'authorization'), c.req.url);
       },
     }),
   );
+  // With tracing on every request gets its server span from the middleware, so all go through the app.
+  if (!deps.tracing) {
+    fastPaths.set(
+      app,
+      invokeFastPath({ executor: deps.executor, lifecycle: deps.lifecycle, limits: deps.limits, edge, guard, log: deps.log, idempotency: deps.idempotency }),
+    );
+  }
 
   const handlers: Record<ContractOperation, Handler<SidecarEnv>> = {
     ...healthHandlers({ lifecycle: deps.lifecycle, ...(deps.ready && { ready: deps.ready }), ...(deps.store && { store: deps.store }) }),

@@ -11,6 +11,7 @@ import { createLogger, flushLogs } from './logger.js';
 import { AgentLoadError, loadAgent } from './agent/load-agent.js';
 import { isLlmAgent } from './agent/define-agent.js';
 import { createSidecar } from './sidecar.js';
+import { fastPathOf } from './app.js';
 import { StoreOpenError } from './store/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { listen, type Listening } from './server.js';
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
   let main: Listening;
   let health: Listening | undefined;
   try {
-    main = await listen(app, { ...config, socket: config.socket });
+    main = await listen(app, { ...config, socket: config.socket, fastPath: fastPathOf(app) });
     if (config.healthPort !== undefined) {
       const healthApp = healthRoutes({
         lifecycle,

@@ -73,9 +73,14 @@ export function isSidecarError(value: unknown): value is SidecarError {
 
 /** Builds the HTTP response for a problem; `extraHeaders` adds e.g. `Connection: close` while draining. */
 export function problemResponse(error: SidecarError, extraHeaders?: Record<string, string>): Response {
+  return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers: problemHeaders(error, extraHeaders) });
+}
+
+/** The headers of a problem answer, for `problemResponse` and for answers written on Node's response directly. */
+export function problemHeaders(error: SidecarError, extraHeaders?: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, ...extraHeaders };
   if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
-  return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers });
+  return headers;
 }
 
 /** Maps zod issues to the contract's issue shape (paths only hold strings and numbers). */

@@ -6,7 +6,7 @@
  * timeout (so the client, not the server, closes idle sockets and no request
  * races a server-side close), and unix sockets created with mode 0600.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { sleep } from '@squire/client/internal';
+import type { FastPath } from './http/invoke-fast-path.js';
 
 export interface ListenOptions {
   host: string;
@@ -23,6 +24,8 @@ export interface ListenOptions {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   maxHeaderBytes?: number;
+  /** Tried before the app on every request; answers it and returns true, or leaves it to the app. */
+  fastPath?: FastPath | undefined;
 }
 
 export interface Listening {
@@ -47,7 +50,7 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       keepAlive: true,
     },
-    getRequestListener(app.fetch),
+    withFastPath(options.fastPath, getRequestListener(app.fetch)),
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
   // Drain waits for responses to be written, not only for runs to end: a run
@@ -104,6 +107,13 @@ export async function listen(app: Hono<any>, options: ListenOptions): Promise<Li
         server.closeAllConnections();
       }),
   };
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+function withFastPath(fastPath: FastPath | undefined, app: RequestListener): RequestListener {
+  if (!fastPath) return app;
+  return (req, res) => (fastPath(req, res) ? undefined : app(req, res));
 }
 
 function listenOn(server: Server, start: () => void): Promise<void> {

@@ -79,7 +79,8 @@ export class UsageMeter {
   private inputTokens = 0;
   private outputTokens = 0;
   private calls = 0;
-  private readonly open = new Set<{ input: number; output: number; started: boolean }>();
+  /** Calls under way; made on the first call (most code agents never call a model). */
+  private open: Set<{ input: number; output: number; started: boolean }> | undefined;
 
   add(usage: { input_tokens?: number; output_tokens?: number }): void {
     this.inputTokens += usage.input_tokens ?? 0;
@@ -90,17 +91,18 @@ export class UsageMeter {
   /** Starts counting a call whose prompt is about `promptTokens` long. */
   begin(promptTokens: number): MeteredCall {
     const call = { input: promptTokens, output: 0, started: false };
-    this.open.add(call);
+    const open = (this.open ??= new Set());
+    open.add(call);
     return {
       streamed: (text) => {
         call.started = true;
         call.output += approximateTokens(text);
       },
       settle: (usage) => {
-        if (this.open.delete(call)) this.add(usage);
+        if (open.delete(call)) this.add(usage);
       },
       cutOff: () => {
-        if (!this.open.delete(call) || !call.started) return;
+        if (!open.delete(call) || !call.started) return;
         this.add({ input_tokens: call.input, output_tokens: call.output });
       },
     };
@@ -110,7 +112,7 @@ export class UsageMeter {
     let input = this.inputTokens;
     let output = this.outputTokens;
     let calls = this.calls;
-    for (const call of this.open) {
+    for (const call of this.open ?? []) {
       if (!call.started) continue;
       input += call.input;
       output += call.output;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { bearerCheck, rawPath } from './auth.js';
+import { bearerCheck, rawPath, tokenMatcher } from './auth.js';
 import type { SidecarError} from '../errors.js';
 import { problemResponse } from '../errors.js';
 
@@ -35,5 +35,22 @@ describe('rawPath', () => {
     expect(rawPath('http://h:1/healthz/../v1/invoke')).toBe('/healthz/../v1/invoke');
     expect(rawPath('http://h/v1/invoke?x=/healthz')).toBe('/v1/invoke');
     expect(rawPath('http://h')).toBe('/');
+    expect(rawPath('/v1/invoke?x=/healthz')).toBe('/v1/invoke');
+    expect(rawPath('/healthz')).toBe('/healthz');
+  });
+});
+
+describe('tokenMatcher', () => {
+  it('accepts exactly the token: not a prefix, an extension or another string of its length', () => {
+    const matches = tokenMatcher(token);
+    expect(matches(token)).toBe(true);
+    expect(matches(token.slice(0, -1))).toBe(false);
+    expect(matches(`${token}x`)).toBe(false);
+    expect(matches(`${token.slice(0, -1)}X`)).toBe(false);
+    expect(matches('')).toBe(false);
+    // The scratch buffer of one call never leaks into the next.
+    expect(matches(`${token}${token}`)).toBe(false);
+    expect(matches(token.slice(0, 4))).toBe(false);
+    expect(matches(token)).toBe(true);
   });
 });

@@ -49,7 +49,11 @@ export interface ParsedInvoke {
 /** Shared by invoke and background runs: body limits, envelope, input schema, deadline header. */
 export async function parseInvoke(c: Context<SidecarEnv>, executor: RunExecutor, limits: InvokeDeps['limits']): Promise<ParsedInvoke> {
   const timeoutMs = resolveTimeoutMs(requestHeader(c, HEADERS.timeoutMs), limits);
-  const body = await readJsonBody(c, limits.maxBodyBytes, limits.maxBodyDepth);
+  return parseInvokeBody(await readJsonBody(c, limits.maxBodyBytes, limits.maxBodyDepth), timeoutMs, executor);
+}
+
+/** An invoke body, already parsed as JSON: envelope, then the input schema. */
+export function parseInvokeBody(body: unknown, timeoutMs: number, executor: RunExecutor): ParsedInvoke {
   if (isBareEnvelope(body)) {
     return { body, rawInput: body.input, input: executor.validateInput(body.input), sessionId: undefined, metadata: {}, timeoutMs };
   }
@@ -93,27 +97,58 @@ export function syncRunRequest(
   c: Context<SidecarEnv>,
   fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'onBusy' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
 ): Omit<RunRequest, 'signals'> {
-  const runId = newRunId();
-  c.set('runId', runId);
   const serverSpan = c.get('serverSpan');
-  const traceparent = serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent);
-  // Without a trace the run's lines use one derived from its id, which the request line derives too.
-  const traceId = serverSpan?.traceId ?? traceIdOf(traceparent);
-  if (traceId !== undefined) c.set('traceId', traceId);
+  const request = waitedRunRequest(
+    fields,
+    {
+      traceparent: serverSpan?.traceparent ?? requestHeader(c, HEADERS.traceparent),
+      onBusy: requestHeader(c, HEADERS.onBusy),
+      maxRetries: requestHeader(c, HEADERS.maxRetries),
+    },
+    c.get('logBindings'),
+    serverSpan?.traceId,
+  );
+  c.set('runId', request.runId);
+  if (request.traceId !== undefined) c.set('traceId', request.traceId);
+  return request;
+}
+
+/** The headers of a request that shape the run it starts. */
+export interface RunHeaders {
+  /** The server span's when tracing is on, else the caller's. */
+  traceparent: string | undefined;
+  onBusy: string | undefined;
+  maxRetries: string | undefined;
+}
+
+/**
+ * `syncRunRequest` without Hono (the invoke fast path builds its runs
+ * here too); `traceId` is the run's trace when a trace reached the sidecar.
+ */
+export function waitedRunRequest(
+  fields: Pick<ParsedInvoke, 'input' | 'sessionId' | 'onBusy' | 'metadata' | 'timeoutMs'> & Pick<RunRequest, 'conversation'>,
+  headers: RunHeaders,
+  logBindings: Record<string, string>,
+  spanTraceId: string | undefined,
+): Omit<RunRequest, 'signals'> & { traceId: string | undefined } {
+  const runId = newRunId();
+  const { traceparent } = headers;
   return {
     runId,
+    // Without a trace the run's lines use one derived from its id, which the request line derives too.
+    traceId: spanTraceId ?? traceIdOf(traceparent),
     input: fields.input,
     sessionId: fields.sessionId,
     // The body's field, else the header (for protocols whose bodies have no place for it).
-    onBusy: fields.onBusy ?? parseSessionPolicy(requestHeader(c, HEADERS.onBusy)),
+    onBusy: fields.onBusy ?? parseSessionPolicy(headers.onBusy),
     metadata: fields.metadata,
     attempt: 1,
     deadline: Date.now() + fields.timeoutMs,
     events: new RunEventChannel(runId),
     kind: 'invoke',
-    logBindings: c.get('logBindings'),
+    logBindings,
     traceparent,
-    callerMaxRetries: parseMaxRetries(requestHeader(c, HEADERS.maxRetries)),
+    callerMaxRetries: parseMaxRetries(headers.maxRetries),
     ...(fields.conversation && { conversation: fields.conversation }),
   };
 }
@@ -147,19 +182,7 @@ export function invokeHandler(deps: InvokeDeps): Handler<SidecarEnv> {
     const streaming = wantsEventStream(requestHeader(c, 'accept'));
     const key = requestHeader(c, HEADERS.idempotencyKey);
     if (key !== undefined && deps.idempotency && !streaming) {
-      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, async () => {
-        const done = deps.lifecycle.track();
-        try {
-          // No caller-gone abort: the caller's retry with the same key joins this run.
-          const outcome = await deps.executor.execute({ ...request, signals: [] });
-          return { status: 200, body: JSON.stringify(invokeResult(runId, outcome)), contentType: 'application/json', runId, keep: true };
-        } catch (error) {
-          const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
-          return { status: failure.status, body: JSON.stringify(failure.toProblem()), contentType: PROBLEM_CONTENT_TYPE, retryAfter: failure.retryAfter, runId, keep: !failure.retryable };
-        } finally {
-          done();
-        }
-      });
+      return keyedInvoke(c, deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, keyedRun(deps, request));
     }
     setResponseHeader(c, HEADERS.runId, runId);
     const done = deps.lifecycle.track();
@@ -169,6 +192,27 @@ export function invokeHandler(deps: InvokeDeps): Handler<SidecarEnv> {
     try {
       const outcome = await deps.executor.execute({ ...request, signals: [], bindAbort: onCallerGone(c) });
       return c.json(invokeResult(runId, outcome));
+    } finally {
+      done();
+    }
+  };
+}
+
+/**
+ * The one execution of a keyed invoke, as the ledger stores it: the answer
+ * to replay to every call with the same key. No caller-gone abort: the
+ * caller's retry with the same key joins this run.
+ */
+export function keyedRun(deps: Pick<InvokeDeps, 'executor' | 'lifecycle'>, request: Omit<RunRequest, 'signals'>): () => Promise<KeyedAnswer> {
+  const { runId } = request;
+  return async () => {
+    const done = deps.lifecycle.track();
+    try {
+      const outcome = await deps.executor.execute({ ...request, signals: [] });
+      return { status: 200, body: JSON.stringify(invokeResult(runId, outcome)), contentType: 'application/json', runId, keep: true };
+    } catch (error) {
+      const failure = isSidecarError(error) ? error.withRunId(runId) : new SidecarError('internal_error', 'the run failed unexpectedly', { cause: error, runId });
+      return { status: failure.status, body: JSON.stringify(failure.toProblem()), contentType: PROBLEM_CONTENT_TYPE, retryAfter: failure.retryAfter, runId, keep: !failure.retryable };
     } finally {
       done();
     }
@@ -189,13 +233,27 @@ export async function keyedInvoke(
   execute: () => Promise<KeyedAnswer>,
   scope = 'invoke',
 ): Promise<Response> {
-  const { answer, replayed } = await ledger.once(scope, key, bodyHash(body), deadline, execute);
+  const answer = await keyedAnswer(ledger, key, body, deadline, execute, c.get('reqId'), scope);
   if (answer.runId) c.set('runId', answer.runId);
-  const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': c.get('reqId') };
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/** `keyedInvoke` without Hono (the invoke fast path answers keyed calls too): the answer's status, headers and body. */
+export async function keyedAnswer(
+  ledger: IdempotencyLedger,
+  key: string,
+  body: unknown,
+  deadline: number,
+  execute: () => Promise<KeyedAnswer>,
+  reqId: string,
+  scope = 'invoke',
+): Promise<{ status: number; headers: Record<string, string>; body: string; runId: string | undefined }> {
+  const { answer, replayed } = await ledger.once(scope, key, bodyHash(body), deadline, execute);
+  const headers: Record<string, string> = { 'content-type': answer.contentType, 'x-request-id': reqId };
   if (answer.runId) headers[HEADERS.runId] = answer.runId;
   if (replayed) headers[HEADERS.idempotentReplayed] = 'true';
   if (answer.retryAfter !== undefined) headers[HEADERS.retryAfter] = String(Math.max(1, Math.ceil(answer.retryAfter)));
-  return new Response(answer.body, { status: answer.status, headers });
+  return { status: answer.status, headers, body: answer.body, runId: answer.runId };
 }
 
 function wantsEventStream(accept: string | undefined): boolean {

@@ -40,7 +40,8 @@ export class RunAbort implements Abortable {
   private controller: AbortController | undefined;
   private listeners: Array<(reason: unknown) => void> = [];
   private readonly timer: NodeJS.Timeout;
-  private readonly unlinks: Array<() => void> = [];
+  /** Made only for parent signals: a plain invoke has none. */
+  private unlinks: Array<() => void> | undefined;
 
   constructor(readonly deadline: number, parents: readonly AbortSignal[] = []) {
     const remaining = Math.max(0, deadline - Date.now());
@@ -52,7 +53,7 @@ export class RunAbort implements Abortable {
       }
       const onAbort = () => this.abort(parent.reason);
       parent.addEventListener('abort', onAbort, { once: true });
-      this.unlinks.push(() => parent.removeEventListener('abort', onAbort));
+      (this.unlinks ??= []).push(() => parent.removeEventListener('abort', onAbort));
     }
   }
 
@@ -95,7 +96,7 @@ export class RunAbort implements Abortable {
 
   dispose(): void {
     clearTimeout(this.timer);
-    for (const unlink of this.unlinks) unlink();
+    if (this.unlinks) for (const unlink of this.unlinks) unlink();
   }
 }
 

@@ -23,6 +23,11 @@ export class Lifecycle {
     return this.inFlightCount;
   }
 
+  /** Runs registered to abort at the end of a drain: the runs going on now, and nothing else. */
+  get registeredRuns(): number {
+    return this.runAborts.size;
+  }
+
   /** Aborts (reason `draining`) when the grace period is over and runs must stop. */
   get drainSignal(): AbortSignal {
     return this.drainController.signal;

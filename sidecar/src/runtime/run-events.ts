@@ -10,7 +10,8 @@ export type RunEventListener = (event: RunEvent) => void;
 
 export class RunEventChannel {
   private seq: number;
-  private readonly listeners = new Set<RunEventListener>();
+  /** Made on the first subscriber: most runs (un-streamed invokes) never have one. */
+  private listeners: Set<RunEventListener> | undefined;
 
   constructor(
     readonly runId: string,
@@ -25,18 +26,19 @@ export class RunEventChannel {
   }
 
   get hasListeners(): boolean {
-    return this.listeners.size > 0;
+    return this.listeners !== undefined && this.listeners.size > 0;
   }
 
   subscribe(listener: RunEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   publish(draft: RunEventDraft): RunEvent {
     this.seq += 1;
     const event = { ...draft, run_id: this.runId, seq: this.seq } as RunEvent;
-    for (const listener of this.listeners) listener(event);
+    if (this.listeners) for (const listener of this.listeners) listener(event);
     return event;
   }
 }

@@ -115,6 +115,9 @@ export function usageOfFailure(failure: unknown): Usage | undefined {
 }
 
 export class RunExecutor {
+  /** Run metrics by status and kind: a handful of fixed values, so the map stays small. */
+  private readonly runSamples = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+
   constructor(private readonly deps: RunExecutorDeps) {}
 
   get agentName(): string {
@@ -308,9 +311,16 @@ export class RunExecutor {
   }
 
   private account(status: string, kind: RunRequest['kind'], runMs: number): void {
-    const { metrics } = this.deps;
-    metrics.runs.inc({ status, kind });
-    metrics.runDuration.observe({ status }, runMs / 1000);
+    const key = `${status} ${kind}`;
+    let samples = this.runSamples.get(key);
+    if (!samples) {
+      // Bound once per (status, kind): prom-client hashes an unbound label set on every call.
+      const { metrics } = this.deps;
+      samples = { count: metrics.runs.labels({ status, kind }), duration: metrics.runDuration.labels({ status }) };
+      this.runSamples.set(key, samples);
+    }
+    samples.count.inc();
+    samples.duration.observe(runMs / 1000);
   }
 
   /** Counts and times each tool call of an LLM agent, with an `execute_tool` span when tracing is on. */
