@@ -524,12 +524,12 @@ async function sessionBench() {
       const backing = openSqliteStore({ dataDir: dir, agent: { name: 'bench', version: '0.0.0' } });
       const store = new Sessions(backing.sessions, { maxMessages: 50, maxTokens: 8000, ttlMs: 86_400_000, log: pino({ level: 'silent' }) });
       const signal = new AbortController().signal;
-      const held = await store.open('bench-session', signal);
+      const held = await store.open('bench-session', { signal });
       append.squire.push(await perOp(1000, (i) => held.append(...turn(i))));
       held.release();
       load.squire.push(
         await perOp(1000, async () => {
-          const session = await store.open('bench-session', signal);
+          const session = await store.open('bench-session', { signal });
           await session.messages();
           session.release();
         }),
@@ -625,19 +625,32 @@ async function main() {
   ];
   // SQUIRE_BENCH_ONLY=1,7 runs a subset while working on one figure.
   const only = process.env.SQUIRE_BENCH_ONLY?.split(',').map((item) => item.trim());
-  for (const [id, bench] of benches) if (!only || only.includes(id)) await bench();
+  // A group that throws is reported as such and the others still run: one broken
+  // group must not cost the figures of the rest (the run still exits 1).
+  let failed = 0;
+  for (const [id, bench] of benches) {
+    if (only && !only.includes(id)) continue;
+    try {
+      await bench();
+    } catch (error) {
+      failed += 1;
+      note(id, 'the whole group', `failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await stopAll();
+    }
+  }
   await stopAll();
-  writeResults(machine, Date.now() - started);
+  writeResults(machine, Date.now() - started, failed === 0);
+  if (failed > 0) process.exitCode = 1;
 }
 
-function writeResults(machine, elapsedMs) {
+function writeResults(machine, elapsedMs, complete) {
   const table = resultsTable(rows, { machine, rounds: ROUNDS, elapsedMs });
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.md'), `${table}\n`);
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, elapsedMs, rows }, null, 2)}\n`);
-  // Only a full run speaks for the whole table; a subset (SQUIRE_BENCH_ONLY) leaves the README alone.
-  const readme = process.env.SQUIRE_BENCH_ONLY ? undefined : replaceReadmeTable(join(ROOT, 'README.md'), table);
+  // Only a full run without a failed group speaks for the whole table; a subset (SQUIRE_BENCH_ONLY) leaves the README alone.
+  const readme = process.env.SQUIRE_BENCH_ONLY || !complete ? undefined : replaceReadmeTable(join(ROOT, 'README.md'), table);
   console.log(`\n${table}\n\nwritten: bench/results/latest.md, bench/results/latest.json${readme ? ', README.md' : ''}`);
 }
 
