@@ -40,7 +40,7 @@ function imageUser(stage: string): string | undefined {
 
 async function kubernetesModel(doc: Obj): Promise<{ validate(): void }> {
   const [group, version] = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/') : ['', doc.apiVersion];
-  const module = (await import(`kubernetes-models/${group ? `${group}/` : ''}${version}/${doc.kind}`)) as Record<string, new (data: Obj) => { validate(): void }>;
+  const module = (await import(/* @vite-ignore */ `kubernetes-models/${group ? `${group}/` : ''}${version}/${doc.kind}`)) as Record<string, new (data: Obj) => { validate(): void }>;
   const Model = module[doc.kind];
   if (!Model) throw new Error(`kubernetes-models has no ${doc.apiVersion} ${doc.kind}`);
   return new Model(doc);
