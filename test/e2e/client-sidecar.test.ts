@@ -89,11 +89,13 @@ describe('streaming', () => {
 describe('deadlines', () => {
   it('propagates the budget: the sidecar stops the run and answers before the client gives up', async () => {
     const started = performance.now();
-    const error = await client.agent<typeof slowAgent>('slow').invoke({ ms: 10_000 }, { timeoutMs: 400, maxRetries: 0 }).catch((e: unknown) => e);
+    // 2 s leaves the sidecar's answer a 100 ms margin (5 %): with 400 ms it had 50 ms, which a
+    // loaded 2-core machine's event-loop lag sometimes exceeded, and the client gave up first.
+    const error = await client.agent<typeof slowAgent>('slow').invoke({ ms: 10_000 }, { timeoutMs: 2000, maxRetries: 0 }).catch((e: unknown) => e);
     expect(isTimeoutError(error)).toBe(true);
     expect((error as { code: string }).code).toBe('deadline_exceeded');
     expect((error as { status: number }).status).toBe(504);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
 
