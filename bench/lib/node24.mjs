@@ -6,7 +6,7 @@
 // Node that cannot load it is reported, not used.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ROOT } from './processes.mjs';
 
 const HOW = 'run the bench under `bash scripts/with-node24.sh node bench/run.mjs` (it builds better-sqlite3 for Node 24)';
@@ -20,12 +20,14 @@ export function typeStrippingNode() {
   if (existsSync(cached)) candidates.push(cached);
   if (candidates.length === 0) return { note: `no Node ≥ 22.18 found: ${HOW}` };
   const reasons = [];
+  // The table is published: a Node inside the checkout is named by its path in it.
+  const shown = (node) => (node.startsWith(`${ROOT}/`) ? relative(ROOT, node) : node);
   for (const node of candidates) {
     // Loads the sidecar's better-sqlite3 the way the sidecar does, from the sidecar's directory.
     const probe = spawnSync(node, ['-p', "new (require('better-sqlite3'))(':memory:').close(); process.features.typescript ? process.version : ''"], { cwd: join(ROOT, 'sidecar'), encoding: 'utf8' });
     const version = probe.stdout?.trim();
     if (probe.status === 0 && version) return { node, version };
-    reasons.push(probe.status === 0 ? `${node} does not strip types` : `${node} cannot load better-sqlite3 (built for another Node ABI)`);
+    reasons.push(probe.status === 0 ? `${shown(node)} does not strip types` : `${shown(node)} cannot load better-sqlite3 (built for another Node ABI)`);
   }
   return { note: `${reasons.join('; ')}: ${HOW}` };
 }
