@@ -6,9 +6,7 @@
  * `/v1/invoke?x=/healthz` still need the token.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
-import { requestHeader } from '../http/headers.js';
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
@@ -55,12 +53,6 @@ export function bearerGuard(token: string, publicPaths: readonly string[] = []):
       throw new SidecarError('unauthorized', presented !== undefined ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>');
     }
   };
-}
-
-/** `bearerGuard` on a Hono request. */
-export function bearerCheck(token: string, publicPaths: readonly string[] = []): (c: Context) => void {
-  const guard = bearerGuard(token, publicPaths);
-  return (c) => guard(requestHeader(c, 'authorization'), c.req.url);
 }
 
 /** The path exactly as sent, before any decoding or dot-segment handling; `url` is absolute or origin-form (`/path?query`). */

@@ -5,9 +5,7 @@
  * (and `--allowed-hosts`) are accepted, except on the probes `/healthz`
  * and `/readyz`, which answer any Host.
  */
-import type { Context } from 'hono';
 import { SidecarError } from '../errors.js';
-import { requestHeader } from '../http/headers.js';
 import { PROBE_PATHS, rawPath } from './auth.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -33,10 +31,4 @@ export function hostGuard(allowedHosts: readonly string[]): (host: string | unde
     }
     lastAccepted = host;
   };
-}
-
-/** `hostGuard` on a Hono request. */
-export function hostCheck(allowedHosts: readonly string[]): (c: Context) => void {
-  const guard = hostGuard(allowedHosts);
-  return (c) => guard(requestHeader(c, 'host'), c.req.url);
 }
