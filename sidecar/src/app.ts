@@ -9,7 +9,7 @@
 import { Hono, type Context, type Handler } from 'hono';
 import type { Logger } from 'pino';
 import type { AgentDescriptor } from '@squire/client/contract';
-import { SidecarError, problemResponse } from './errors.js';
+import { SidecarError, failureOf, problemResponse } from './errors.js';
 import type { SidecarEnv } from './app-env.js';
 import type { SidecarMetrics } from './metrics.js';
 import type { Lifecycle } from './runtime/lifecycle.js';
@@ -102,12 +102,7 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
     const headers: Record<string, string> = { 'x-request-id': c.get('reqId') };
     if (deps.lifecycle.phase === 'draining') headers.connection = 'close';
     const protocol = protocolOf(c.req.path);
-    let failure: SidecarError;
-    if (error instanceof SidecarError) failure = error;
-    else {
-      deps.log.error({ err: error, ...c.get('logBindings') }, 'unhandled error');
-      failure = new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log');
-    }
+    const failure = failureOf(error, deps.log, c.get('logBindings'));
     if (!protocol) return problemResponse(failure, headers);
     const response = protocol.renderError(failure, c);
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);

@@ -71,6 +71,17 @@ export function isSidecarError(value: unknown): value is SidecarError {
   return value instanceof SidecarError;
 }
 
+/**
+ * What a request that threw is answered with: a `SidecarError` as it is;
+ * anything else is a defect, logged with the request's fields and answered
+ * 500 `internal_error` without its message.
+ */
+export function failureOf(error: unknown, log: { error(fields: object, message: string): void }, logBindings: Record<string, string> | undefined): SidecarError {
+  if (error instanceof SidecarError) return error;
+  log.error({ err: error, ...logBindings }, 'unhandled error');
+  return new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log');
+}
+
 /** Builds the HTTP response for a problem; `extraHeaders` adds e.g. `Connection: close` while draining. */
 export function problemResponse(error: SidecarError, extraHeaders?: Record<string, string>): Response {
   return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers: problemHeaders(error, extraHeaders) });

@@ -17,7 +17,11 @@ interface NodeBindings {
 export function requestHeader(c: Context, name: string): string | undefined {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
   if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
+  return headerValue(incoming.headers[name]);
+}
+
+/** A header of Node's request as one string: Node hands a repeated header over as a list. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 

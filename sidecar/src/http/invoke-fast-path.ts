@@ -15,17 +15,18 @@
  * (`RequestEdge`). Anything else, and any request the guard refuses, falls
  * through to the full app, which answers it exactly as before.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HEADERS } from '@squire/client/contract';
-import { SidecarError, problemHeaders } from '../errors.js';
+import { failureOf, problemHeaders } from '../errors.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { RunExecutor } from '../runtime/run-executor.js';
 import { resolveTimeoutMs } from '../runtime/deadline.js';
 import type { RequestEdge } from '../middleware/request-edge.js';
-import { invokeResult, keyedAnswer, keyedRun, parseInvokeBody, waitedRunRequest, type InvokeDeps } from '../routes/invoke.js';
+import { abortWhenGone, invokeResult, keyedAnswer, keyedRun, parseInvokeBody, waitedRunRequest, type InvokeDeps } from '../routes/invoke.js';
 import { validateIdempotencyKey, type IdempotencyLedger } from '../runs/ledger.js';
 import { isJsonType, readJson } from './json-body.js';
+import { headerValue } from './headers.js';
 
 /** Answers a request and returns true, or returns false without touching it (the caller passes it on). */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -72,8 +73,8 @@ export function invokeFastPath(deps: InvokeFastPathDeps): FastPath {
 async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
   const { headers } = req;
   const { edge, executor } = deps;
-  const reqId = edge.requestId(single(headers['x-request-id']));
-  const traceparent = single(headers.traceparent);
+  const reqId = edge.requestId(headerValue(headers['x-request-id']));
+  const traceparent = headerValue(headers.traceparent);
   const logBindings = edge.logBindings(reqId, traceparent);
   let runId: string | undefined;
   let traceId: string | undefined;
@@ -81,12 +82,12 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
   let answeredRunId: string | undefined;
   let status: number;
   try {
-    const timeoutMs = resolveTimeoutMs(single(headers[HEADERS.timeoutMs]), deps.limits);
+    const timeoutMs = resolveTimeoutMs(headerValue(headers[HEADERS.timeoutMs]), deps.limits);
     const body = await readJson(
       {
         contentType: headers['content-type'],
         contentEncoding: undefined,
-        contentLength: single(headers['content-length']),
+        contentLength: headerValue(headers['content-length']),
         incoming: req,
         closeConnection: () => res.setHeader('connection', 'close'),
       },
@@ -96,13 +97,13 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
     const parsed = parseInvokeBody(body, timeoutMs, executor);
     const request = waitedRunRequest(
       parsed,
-      { traceparent, onBusy: single(headers[HEADERS.onBusy]), maxRetries: single(headers[HEADERS.maxRetries]) },
+      { traceparent, onBusy: headerValue(headers[HEADERS.onBusy]), maxRetries: headerValue(headers[HEADERS.maxRetries]) },
       logBindings,
       undefined,
     );
     runId = request.runId;
     traceId = request.traceId;
-    const key = single(headers[HEADERS.idempotencyKey]);
+    const key = headerValue(headers[HEADERS.idempotencyKey]);
     if (key !== undefined && deps.idempotency) {
       const keyed = await keyedAnswer(deps.idempotency, validateIdempotencyKey(key), parsed.body, request.deadline, keyedRun(deps, request), reqId);
       // A replayed answer names the run that made it.
@@ -114,7 +115,7 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
       const done = deps.lifecycle.track();
       let payload: string;
       try {
-        const outcome = await executor.execute({ ...request, signals: [], bindAbort: (abort) => onCallerGone(res, abort) });
+        const outcome = await executor.execute({ ...request, signals: [], bindAbort: (abort) => abortWhenGone(res, abort) });
         payload = JSON.stringify(invokeResult(request.runId, outcome));
       } finally {
         done();
@@ -137,12 +138,7 @@ function writeProblem(
   runId: string | undefined,
   logBindings: Record<string, string>,
 ): number {
-  let failure: SidecarError;
-  if (error instanceof SidecarError) failure = error;
-  else {
-    deps.log.error({ err: error, ...logBindings }, 'unhandled error');
-    failure = new SidecarError('internal_error', 'the sidecar failed to handle this request; see its log');
-  }
+  const failure = failureOf(error, deps.log, logBindings);
   const extra: Record<string, string> = { 'x-request-id': reqId };
   if (runId !== undefined) extra[HEADERS.runId] = runId;
   if (deps.lifecycle.phase === 'draining') extra.connection = 'close';
@@ -159,16 +155,4 @@ function writeAnswer(res: ServerResponse, status: number, headers: Record<string
   if (res.writableEnded) return;
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-/** Aborts the run when the client goes away before its answer is complete. */
-function onCallerGone(res: ServerResponse, abort: (reason: unknown) => void): void {
-  res.once('close', () => {
-    if (!res.writableFinished) abort(new SidecarError('cancelled', 'the caller disconnected before the run finished'));
-  });
-}
-
-/** A header Node may hand over as a list; the value the app's `requestHeader` reads. */
-function single(value: IncomingHttpHeaders[string]): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -4,6 +4,7 @@
  * `Accept: text/event-stream`, as the run's SSE events. A caller that goes
  * away aborts its run.
  */
+import type { ServerResponse } from 'node:http';
 import type { Context, Handler } from 'hono';
 import type { SSEStreamingApi } from 'hono/streaming';
 import { HEADERS, InvokeRequestSchema, PROBLEM_CONTENT_TYPE, type RunEvent, type SessionBusyPolicy } from '@squire/client/contract';
@@ -156,17 +157,20 @@ export function waitedRunRequest(
 /** Calls `abort` when the HTTP client goes away before its answer is complete. */
 export function onCallerGone(c: Context<SidecarEnv>): (abort: (reason: unknown) => void) => void {
   return (abort) => {
-    const gone = () => abort(new SidecarError('cancelled', 'the caller disconnected before the run finished'));
     const outgoing = c.env?.outgoing;
-    if (outgoing) {
-      outgoing.once('close', () => {
-        if (!outgoing.writableFinished) gone();
-      });
-    } else {
-      c.req.raw.signal.addEventListener('abort', gone, { once: true });
-    }
+    if (outgoing) abortWhenGone(outgoing, abort);
+    else c.req.raw.signal.addEventListener('abort', () => abort(callerGone()), { once: true });
   };
 }
+
+/** Calls `abort` when Node's response closes before it was written to the end: the caller went away. */
+export function abortWhenGone(outgoing: ServerResponse, abort: (reason: unknown) => void): void {
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) abort(callerGone());
+  });
+}
+
+const callerGone = () => new SidecarError('cancelled', 'the caller disconnected before the run finished');
 
 export function invokeResult(runId: string, outcome: RunOutcome, attempt = 1) {
   return { run_id: runId, status: 'succeeded' as const, output: outcome.output, usage: outcome.usage, timing: outcome.timing, attempt };
