@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { durableOnPostgres } from '../lib/postgres-bench.mjs';
+import { queueRunsThenKill } from '../lib/queued-runs.mjs';
 import { ROOT, sidecarArgs } from '../lib/processes.mjs';
 import { endpointPool } from '../lib/measure.mjs';
 import { ROUNDS, record, withServer } from '../lib/report.mjs';
@@ -35,24 +36,7 @@ export async function durableBench() {
     });
     // Resume: a data dir holding 10,000 queued runs, a fresh process, time until the last one is done.
     const resumeDir = mkdtempSync(join(diskDir, 'resume-'));
-    await withServer(sidecarArgs('slow', ['--slots', '1', '--data-dir', resumeDir, '--runs-max-queued', '1000000']), {}, async (s) => {
-      const pool = endpointPool(s.address, 64);
-      // A sync call holds the only slot (sync callers go first), so every background run stays queued.
-      const blocker = pool.request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) }).catch(() => undefined);
-      await sleep(100);
-      const body = JSON.stringify({ input: { ms: 0 } });
-      let left = 10_000;
-      await Promise.all(Array.from({ length: 63 }, async () => {
-        while (left > 0) {
-          left -= 1;
-          const response = await pool.request({ path: '/v1/runs', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          await response.body.text();
-        }
-      }));
-      s.child.kill('SIGKILL');
-      await blocker;
-      await pool.destroy().catch(() => undefined);
-    });
+    await withServer(sidecarArgs('slow', ['--slots', '1', '--data-dir', resumeDir, '--runs-max-queued', '1000000']), {}, (s) => queueRunsThenKill(s, 10_000));
     const started = performance.now();
     await withServer(sidecarArgs('slow', ['--slots', '4', '--data-dir', resumeDir]), {}, async (s) => {
       const pool = endpointPool(s.address, 1);

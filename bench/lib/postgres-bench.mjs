@@ -16,6 +16,7 @@ import pg from 'pg';
 import { HAS_TASKSET, sidecarArgs, startServer } from './processes.mjs';
 import { endpointPool, quantile } from './measure.mjs';
 import { followDelays } from './follow-latency.mjs';
+import { queueRunsThenKill } from './queued-runs.mjs';
 
 const REPLICAS = 3;
 
@@ -121,23 +122,7 @@ export async function durableOnPostgres({ rounds, record }) {
       // time until the last one is done.
       const resumeDb = await server.createDatabase();
       const loader = await startServer(sidecarArgs('slow', ['--store', resumeDb.url, '--runs-max-queued', '1000000', '--slots', '1']));
-      const pool = endpointPool(loader.address, 64);
-      const blocker = pool.request({ path: '/v1/invoke', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 600_000 } }) }).catch(() => undefined);
-      await sleep(100);
-      const body = JSON.stringify({ input: { ms: 0 } });
-      let left = 10_000;
-      await Promise.all(
-        Array.from({ length: 63 }, async () => {
-          while (left > 0) {
-            left -= 1;
-            const response = await pool.request({ path: '/v1/runs', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-            await response.body.text();
-          }
-        }),
-      );
-      loader.child.kill('SIGKILL');
-      await blocker;
-      await pool.destroy().catch(() => undefined);
+      await queueRunsThenKill(loader, 10_000);
       const started = performance.now();
       const workers = await replicas(resumeDb.url, ['--slots', '4', '--lease-ms', '1000']);
       try {
