@@ -121,9 +121,6 @@ export function createApp(deps: AppDeps): Hono<SidecarEnv> {
   app.use(
     '*',
     requestLog({
-      log: deps.log,
-      metrics: deps.metrics,
-      agentName: deps.descriptor.name,
       table,
       edge,
       renderError,

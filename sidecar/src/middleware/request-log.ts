@@ -6,27 +6,22 @@
  * table's template, so ids never become metric labels or span names.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Logger } from 'pino';
-import type { SidecarMetrics } from '../metrics.js';
 import type { SidecarEnv } from '../app-env.js';
 import { requestHeader, setResponseHeader } from '../http/headers.js';
 import type { RouteTable } from '../http/route-table.js';
 import type { ServerSpan, Tracing } from '../telemetry/tracing.js';
-import { RequestEdge } from './request-edge.js';
+import type { RequestEdge } from './request-edge.js';
 
 export interface EdgeOptions {
-  log: Logger;
-  metrics: SidecarMetrics;
-  agentName: string;
   table: RouteTable;
+  /** The request id, metrics and access-line steps, shared with the invoke fast path. */
+  edge: RequestEdge;
   /** The checks every request passes before its handler (Host, bearer, drain); throws a `SidecarError`. */
   guard: (c: Context<SidecarEnv>) => void;
   /** The error answer of the app (`app.onError`), for a request the guard refuses. */
   renderError: (error: unknown, c: Context<SidecarEnv>) => Response;
   /** A SERVER span per request when set; undefined (nothing done per request) when tracing is off. */
   tracing?: Tracing | undefined;
-  /** The metrics and access-line steps, when shared with the invoke fast path. */
-  edge?: RequestEdge | undefined;
 }
 
 /**
@@ -36,8 +31,7 @@ export interface EdgeOptions {
  * layer of Hono's chain costs a promise and a dispatch on every call.
  */
 export function requestLog(options: EdgeOptions): MiddlewareHandler<SidecarEnv> {
-  const { table, guard, renderError, tracing } = options;
-  const edge = options.edge ?? new RequestEdge(options);
+  const { table, edge, guard, renderError, tracing } = options;
   return async function requestLogMiddleware(c, next) {
     const started = performance.now();
     const { method, path } = c.req;
