@@ -54,6 +54,16 @@ export function openLogDestination(fd: number, options: LogDestinationOptions = 
   return destination;
 }
 
+/**
+ * Puts `text` behind the lines the destination holds and writes all of them
+ * out synchronously (before an exit): a plain `write` would start an
+ * asynchronous write that the exit can overtake.
+ */
+export function writeThroughSync(destination: LogDestination, text: string): void {
+  if (text.length > 0) (destination as unknown as PendingLines)._bufs.push(text);
+  destination.flushSync();
+}
+
 /** Writes what is pending at once; false when the destination turned out to be gone. */
 function writePendingSync(state: PendingLines): boolean {
   // A write already under way owns `_writingBuf`; its callback settles it.

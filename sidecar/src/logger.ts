@@ -13,7 +13,7 @@
  * (start-up, errors, drain) goes out as it is logged.
  */
 import pino, { type Logger } from 'pino';
-import { openLogDestination } from './log-destination.js';
+import { openLogDestination, writeThroughSync, type LogDestination } from './log-destination.js';
 import { redactSecretsDeep } from './secret-text.js';
 
 export const REDACT_PATHS = [
@@ -56,18 +56,8 @@ const accessLoggers = new WeakMap<Logger, Logger>();
 export function createLogger(options: LoggerOptions): Logger {
   const destination = openLogDestination(options.fd ?? 1);
   // Closed-stdout safe like the other: a failed write drops the access lines, never blocks the exit.
-  const accessDestination = openLogDestination(options.fd ?? 1, { minLength: ACCESS_BATCH_BYTES, maxWrite: ACCESS_MAX_WRITE });
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flushSoon = () => {
-    flushTimer ??= setTimeout(() => {
-      flushTimer = undefined;
-      try {
-        accessDestination.flush();
-      } catch {
-        // A destination closed at exit has nothing left to write.
-      }
-    }, ACCESS_FLUSH_MS).unref();
-  };
+  const accessDestination = openLogDestination(options.fd ?? 1, { maxWrite: ACCESS_MAX_WRITE });
+  const batch = new AccessBatch(accessDestination);
   const common = {
     level: options.level,
     base: { pid: process.pid },
@@ -75,13 +65,66 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }, destination);
-  const access = pino({ ...common, hooks: { streamWrite: (line: string) => (flushSoon(), line) } }, accessDestination);
+  const access = pino(common, batch);
   accessLoggers.set(log, access);
-  accessWriters.set(access, (line) => {
-    accessDestination.write(line);
-    flushSoon();
-  });
+  accessWriters.set(access, (line) => batch.write(line));
   return log;
+}
+
+/**
+ * The access lines waiting for their batch, in front of the destination.
+ * The destination gets one string per batch: sonic-boom appends each write
+ * to the string it holds and measures that string's bytes, which copies the
+ * whole waiting batch once per line.
+ */
+class AccessBatch {
+  private lines: string[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly destination: LogDestination) {}
+
+  write(line: string): boolean {
+    const size = Buffer.byteLength(line);
+    if (this.bytes + size > ACCESS_MAX_WRITE) this.handOver();
+    this.lines.push(line);
+    this.bytes += size;
+    if (this.bytes >= ACCESS_BATCH_BYTES) this.handOver();
+    else this.timer ??= setTimeout(() => this.handOver(), ACCESS_FLUSH_MS).unref();
+    return true;
+  }
+
+  /** What pino's flush() calls: the waiting lines go out asynchronously. */
+  flush(): void {
+    this.handOver();
+  }
+
+  /** Before an exit: the waiting lines and whatever the destination still holds go out now. */
+  flushSync(): void {
+    writeThroughSync(this.destination, this.take());
+  }
+
+  private handOver(): void {
+    const text = this.take();
+    if (text.length === 0) return;
+    try {
+      this.destination.write(text);
+    } catch {
+      // A destination closed at exit has nothing left to write to.
+    }
+  }
+
+  /** The waiting lines as one string, and the batch empty again. */
+  private take(): string {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
+    this.lines = [];
+    this.bytes = 0;
+    return text;
+  }
 }
 
 /** Writes whole lines (pino's format, built by the caller) to an access logger's destination. */
