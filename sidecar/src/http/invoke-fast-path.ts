@@ -115,13 +115,17 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
       const done = deps.lifecycle.track();
       let payload: string;
       try {
-        const outcome = await executor.execute({ ...request, signals: [], bindAbort: (abort) => abortWhenGone(res, abort) });
+        request.bindAbort = (abort) => abortWhenGone(res, abort);
+        const outcome = await executor.execute(request);
         payload = JSON.stringify(invokeResult(request.runId, outcome));
       } finally {
         done();
       }
       status = 200;
-      writeAnswer(res, 200, { 'content-type': 'application/json', 'x-request-id': reqId, [HEADERS.runId]: request.runId }, payload);
+      if (!res.writableEnded) {
+        res.writeHead(200, ['content-type', 'application/json', 'x-request-id', reqId, HEADERS.runId, request.runId, 'content-length', String(Buffer.byteLength(payload))]);
+        res.end(payload);
+      }
     }
   } catch (error) {
     status = writeProblem(deps, res, error, reqId, answeredRunId, logBindings);

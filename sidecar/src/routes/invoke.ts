@@ -93,6 +93,9 @@ function isBareEnvelope(body: unknown): body is { input: unknown } {
   return keys === 1;
 }
 
+/** A waited-for run has no parent signal until its caller adds one; frozen, as every such run shares it. */
+const NO_SIGNALS = Object.freeze([]) as readonly AbortSignal[] as AbortSignal[];
+
 /** A run for a caller who waits for its answer (invoke, and the chat-shaped protocols), with the request's log fields and trace context. */
 export function syncRunRequest(
   c: Context<SidecarEnv>,
@@ -131,7 +134,7 @@ export function waitedRunRequest(
   headers: RunHeaders,
   logBindings: Record<string, string>,
   spanTraceId: string | undefined,
-): Omit<RunRequest, 'signals'> & { traceId: string | undefined } {
+): RunRequest & { traceId: string | undefined } {
   const runId = newRunId();
   const { traceparent } = headers;
   return {
@@ -145,6 +148,7 @@ export function waitedRunRequest(
     metadata: fields.metadata,
     attempt: 1,
     deadline: Date.now() + fields.timeoutMs,
+    signals: NO_SIGNALS,
     events: new RunEventChannel(runId),
     kind: 'invoke',
     logBindings,
@@ -165,7 +169,8 @@ export function onCallerGone(c: Context<SidecarEnv>): (abort: (reason: unknown) 
 
 /** Calls `abort` when Node's response closes before it was written to the end: the caller went away. */
 export function abortWhenGone(outgoing: ServerResponse, abort: (reason: unknown) => void): void {
-  outgoing.once('close', () => {
+  // \`on\`, not \`once\`: a response closes once, and \`once\` wraps the listener in two more objects per request.
+  outgoing.on('close', () => {
     if (!outgoing.writableFinished) abort(callerGone());
   });
 }

@@ -10,9 +10,8 @@ import type { RunEventDraft, SessionBusyPolicy, Usage } from '@squire/client/con
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isAgentError } from '../agent/agent-error.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
-import type { AgentContext } from '../agent/agent-context.js';
 import type { ChatTurn } from '../agent/chat-turns.js';
-import { UsageMeter, type LlmClient, type LlmProvider } from '../llm/llm-client.js';
+import { UsageMeter, type LlmProvider } from '../llm/llm-client.js';
 import { providerName } from '../llm/observed-model-call.js';
 import { NO_SESSION, type SessionMemory } from '../session/session-memory.js';
 import type { SidecarMetrics } from '../metrics.js';
@@ -22,10 +21,13 @@ import { traceIdOf, traceIdOfRun } from '../telemetry/trace-context.js';
 import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
+import type { AgentContext } from '../agent/agent-context.js';
+import { RunContext } from './run-context.js';
 import type { Release, Slots } from './slots.js';
 import { NO_JOURNAL, RunPaused, type StepJournal } from './step-journal.js';
 
 type HeldSession = SessionMemory & { release(): void };
+type RunSamples = { count: { inc(): void }; duration: { observe(seconds: number): void } };
 
 /**
  * Runs a declarative LLM agent; `publish` puts tool calls and results on the
@@ -115,8 +117,8 @@ export function usageOfFailure(failure: unknown): Usage | undefined {
 }
 
 export class RunExecutor {
-  /** Run metrics by status and kind: a handful of fixed values, so the map stays small. */
-  private readonly runSamples = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  /** Run metrics by kind and status: a handful of fixed values, so the maps stay small. */
+  private readonly runSamples = { invoke: new Map<string, RunSamples>(), background: new Map<string, RunSamples>() };
 
   constructor(private readonly deps: RunExecutorDeps) {}
 
@@ -138,8 +140,9 @@ export class RunExecutor {
   async execute(request: RunRequest): Promise<RunOutcome> {
     const started = performance.now();
     const abort = new RunAbort(request.deadline, request.signals);
-    request.bindAbort?.((reason) => abort.abort(reason));
-    const unregister = this.deps.lifecycle?.registerRun((reason) => abort.abort(reason));
+    const abortRun = (reason: unknown) => abort.abort(reason);
+    request.bindAbort?.(abortRun);
+    const unregister = this.deps.lifecycle?.registerRun(abortRun);
     const { agent, tracing } = this.deps;
     const span = tracing?.startRun({
       agent: agent.name,
@@ -171,21 +174,17 @@ export class RunExecutor {
         session = await this.deps.sessions.open(request.sessionId, {
           signal: abort.signal,
           onBusy: request.onBusy ?? this.deps.agent.session?.onBusy,
-          interrupt: (reason) => abort.abort(reason),
+          interrupt: abortRun,
         });
       }
       release ??= await this.deps.slots.acquire(abort);
       const queuedMs = performance.now() - started;
       const runStarted = performance.now();
-      const output = await this.runAgent(request, abort, usage, log, span, session ?? NO_SESSION, {
-        started: () => {
-          agentStarted = true;
-        },
-        // The agent's promise settled: only now is its slot free, even if the
-        // caller got its answer earlier (at the deadline), so `slots` bounds
-        // the agent code really running.
-        settled: () => release?.(),
-      });
+      // From here only the agent's settling frees the slot, even if the caller
+      // got its answer earlier (at the deadline), so `slots` bounds the agent
+      // code really running.
+      agentStarted = true;
+      const output = await this.runAgent(request, abort, usage, log, span, session ?? NO_SESSION, release);
       const runMs = performance.now() - runStarted;
       this.deps.slots.recordRunDuration(runMs);
       const snapshot = usage.snapshot();
@@ -231,47 +230,10 @@ export class RunExecutor {
     log: () => Logger,
     span: RunSpan | undefined,
     session: SessionMemory & { release?: () => void },
-    lifecycle: { started(): void; settled(): void },
+    release: Release,
   ): Promise<unknown> {
     const { agent } = this.deps;
-    const provider = this.deps.llm;
-    let llm: LlmClient | undefined;
-    const ctx: AgentContext<unknown> = {
-      input: request.input,
-      runId: request.runId,
-      attempt: request.attempt,
-      sessionId: request.sessionId,
-      session,
-      // Built on first use: most code agents never call a model.
-      get llm() {
-        return (llm ??= provider.forRun({
-          get signal() {
-            return abort.signal;
-          },
-          get log() {
-            return log();
-          },
-          usage,
-          deadline: request.deadline,
-          callerMaxRetries: request.callerMaxRetries,
-          traceparent: request.traceparent,
-          span,
-          emit: (draft) => request.events.publish(draft),
-        }));
-      },
-      get signal() {
-        return abort.signal;
-      },
-      deadline: request.deadline,
-      emit: (data) => {
-        request.events.publish({ type: 'run.progress', data });
-      },
-      get log() {
-        return log();
-      },
-      metadata: Object.freeze({ ...request.metadata }),
-    };
-    lifecycle.started();
+    const ctx = new RunContext({ request, abort, usage, log, span, session, provider: this.deps.llm });
     const run = () =>
       isLlmAgent(agent)
         ? this.deps.runLlmAgent(
@@ -283,12 +245,18 @@ export class RunExecutor {
             this.toolCalls(span),
           )
         : agent.run(ctx);
-    const work = Promise.resolve()
-      .then(() => (span ? span.activate(run) : run()))
-      .finally(() => {
-        session.release?.();
-        lifecycle.settled();
-      });
+    let work: Promise<unknown>;
+    try {
+      work = Promise.resolve(span ? span.activate(run) : run());
+    } catch (error) {
+      // Code that throws before its first await fails the run like a rejection.
+      work = Promise.reject(error);
+    }
+    const settled = () => {
+      session.release?.();
+      release();
+    };
+    work.then(settled, settled);
     const raw = await raceAbort(work, abort);
     const parsed = agent.output.safeParse(raw);
     if (!parsed.success) {
@@ -311,13 +279,13 @@ export class RunExecutor {
   }
 
   private account(status: string, kind: RunRequest['kind'], runMs: number): void {
-    const key = `${status} ${kind}`;
-    let samples = this.runSamples.get(key);
+    const byStatus = this.runSamples[kind];
+    let samples = byStatus.get(status);
     if (!samples) {
       // Bound once per (status, kind): prom-client hashes an unbound label set on every call.
       const { metrics } = this.deps;
       samples = { count: metrics.runs.labels({ status, kind }), duration: metrics.runDuration.labels({ status }) };
-      this.runSamples.set(key, samples);
+      byStatus.set(status, samples);
     }
     samples.count.inc();
     samples.duration.observe(runMs / 1000);
