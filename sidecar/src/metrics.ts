@@ -4,15 +4,16 @@
  * global one, so two apps in one process — tests — do not collide).
  */
 import { Counter, Gauge, Histogram, Registry } from './prom.js';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { Slots } from './runtime/slots.js';
 
 export interface SidecarMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'route' | 'method' | 'status'>;
-  readonly requestDuration: Histogram<'route' | 'method'>;
-  readonly runs: Counter<'status' | 'kind'>;
-  readonly runDuration: Histogram<'status'>;
+  readonly requests: HotCounter<'route' | 'method' | 'status'>;
+  readonly requestDuration: HotHistogram<'route' | 'method'>;
+  readonly runs: HotCounter<'status' | 'kind'>;
+  readonly runDuration: HotHistogram<'status'>;
   readonly llmTokens: Counter<'kind' | 'model'>;
   readonly llmRetries: Counter;
   /** One sample per request to the model (a retried call is several). */
@@ -32,10 +33,11 @@ export function createMetrics(agent: { name: string; version: string }, slots: S
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
   const metrics: SidecarMetrics = {
     registry,
-    requests: new Counter({ name: 'squire_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
-    requestDuration: new Histogram({ name: 'squire_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['route', 'method'], buckets: latencyBuckets, registers: [registry] }),
-    runs: new Counter({ name: 'squire_runs_total', help: 'Finished runs by status and kind (invoke, background)', labelNames: ['status', 'kind'], registers: [registry] }),
-    runDuration: new Histogram({ name: 'squire_run_duration_seconds', help: 'Agent run time, excluding the wait for a slot', labelNames: ['status'], buckets: latencyBuckets, registers: [registry] }),
+    // Counted on every request and run: see hot-metrics.ts.
+    requests: new HotCounter({ name: 'squire_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registry }),
+    requestDuration: new HotHistogram({ name: 'squire_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['route', 'method'], buckets: latencyBuckets, registry }),
+    runs: new HotCounter({ name: 'squire_runs_total', help: 'Finished runs by status and kind (invoke, background)', labelNames: ['status', 'kind'], registry }),
+    runDuration: new HotHistogram({ name: 'squire_run_duration_seconds', help: 'Agent run time, excluding the wait for a slot', labelNames: ['status'], buckets: latencyBuckets, registry }),
     llmTokens: new Counter({ name: 'squire_llm_tokens_total', help: 'LLM tokens by kind (input, output) and model, counted as each model call answers', labelNames: ['kind', 'model'], registers: [registry] }),
     llmRetries: new Counter({ name: 'squire_llm_retries_total', help: 'Retries of LLM calls made by the model client', registers: [registry] }),
     llmCallDuration: new Histogram({
