@@ -21,7 +21,6 @@ export async function memoryBench() {
   const idleDeps = [];
   const idleBaseline = [];
   const growth = [];
-  const settledGrowth = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     if (BASELINE_JS_ECHO) {
       await withServer(BASELINE_JS_ECHO, {}, async (s) => {
@@ -64,8 +63,6 @@ export async function memoryBench() {
         await pool.destroy();
         await sleep(3000);
         growth.push(rssMiB(s.pid) - before);
-        await sleep(SETTLED_MS - 3000);
-        settledGrowth.push(rssMiB(s.pid) - before);
       }
     });
   }
@@ -76,7 +73,6 @@ export async function memoryBench() {
   record('3. memory', 'idle RSS (.js agent) vs process loading the same deps', 'MiB', idleJs, idleDeps);
   if (BASELINE_JS_ECHO) record('3. memory', 'idle RSS (.js agent) of the baseline build vs bare Hono process', 'MiB', idleBaseline, idleHono);
   record('3. memory', 'RSS growth after 100,000 invokes', 'MiB', growth, undefined, { label: '≤ 20 MiB', value: 20 }, 'lower');
-  record('3. memory', 'RSS growth after 100,000 invokes, read 12 s after the load', 'MiB', settledGrowth);
 }
 
 export async function coldStart() {
