@@ -45,6 +45,10 @@ describe('hot metrics', () => {
     const { hot } = registries();
     const counter = new HotCounter({ name: 'c_total', help: 'c', labelNames: ['route'], registry: hot });
     expect(() => counter.labels({ route: 'a', status: '1' } as never)).toThrow(/status/);
+    // Also once the known part of that label set is counting already.
+    counter.labels({ route: 'a' }).inc();
+    expect(() => counter.labels({ route: 'a', status: '1' } as never)).toThrow(/status/);
+    expect(() => counter.inc({ route: 'a', status: '1' } as never)).toThrow(/status/);
     expect(() => counter.inc({ route: 'a' }, -1)).toThrow(/goes up/);
     const histogram = new HotHistogram({ name: 'h', help: 'h', labelNames: ['route'], buckets: BUCKETS, registry: hot });
     expect(() => histogram.observe({ route: 'a' }, Number.NaN)).toThrow(/not a valid number/);

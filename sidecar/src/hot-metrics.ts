@@ -51,15 +51,16 @@ abstract class HotMetric<L extends string, Cell extends { labels: Labels<L> }> {
     options.registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** The cell of one label set: look it up once, then count on it. */
+  /** The cell of one label set: bind it once with `labels()`, then count on it. */
   protected cellOf(labels: Labels<L>): Cell {
     let key = '';
     for (const name of this.labelNames) key += `${labels[name] ?? ''}\u0000`;
+    // Checked on every look-up, as prom-client does: a label set with an unknown name must not count under a known one's key.
+    for (const name in labels) {
+      if (!this.labelNames.includes(name as L)) throw new Error(`Added label "${name}" is not included in initial labelset: ${JSON.stringify(this.labelNames)}`);
+    }
     let cell = this.cells.get(key);
     if (!cell) {
-      for (const name in labels) {
-        if (!this.labelNames.includes(name)) throw new Error(`Added label "${name}" is not included in initial labelset: ${JSON.stringify(this.labelNames)}`);
-      }
       cell = this.newCell({ ...labels });
       this.cells.set(key, cell);
     }

@@ -109,7 +109,7 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
       // A replayed answer names the run that made it.
       runId = keyed.runId ?? runId;
       status = keyed.status;
-      writeAnswer(res, status, keyed.headers, keyed.body);
+      writeAnswer(res, status, Object.entries(keyed.headers).flat(), keyed.body);
     } else {
       answeredRunId = request.runId;
       const done = deps.lifecycle.track();
@@ -122,10 +122,7 @@ async function answer(deps: InvokeFastPathDeps, req: IncomingMessage, res: Serve
         done();
       }
       status = 200;
-      if (!res.writableEnded) {
-        res.writeHead(200, ['content-type', 'application/json', 'x-request-id', reqId, HEADERS.runId, request.runId, 'content-length', String(Buffer.byteLength(payload))]);
-        res.end(payload);
-      }
+      writeAnswer(res, 200, ['content-type', 'application/json', 'x-request-id', reqId, HEADERS.runId, request.runId], payload);
     }
   } catch (error) {
     status = writeProblem(deps, res, error, reqId, answeredRunId, logBindings);
@@ -154,9 +151,14 @@ function writeProblem(
   return failure.status;
 }
 
-/** Writes a whole answer, unless the response already ended (the caller went away). */
-function writeAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+/**
+ * Writes a whole answer, unless the response already ended (the caller went
+ * away). Headers come as Node's flat list of names and values, which
+ * `writeHead` takes without building an object per response.
+ */
+function writeAnswer(res: ServerResponse, status: number, headers: string[], body: string): void {
   if (res.writableEnded) return;
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  res.writeHead(status, headers);
   res.end(body);
 }

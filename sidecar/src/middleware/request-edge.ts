@@ -15,7 +15,7 @@ import { traceIdOfRun } from '../telemetry/trace-context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** One route's metric children, bound once: prom-client hashes label sets on every unbound call. */
+/** One route's metric children, bound once: an unbound sample looks its label set up on every call. */
 export interface RouteSamples {
   readonly duration: { observe(seconds: number): void };
   readonly byStatus: Map<number, { inc(): void }>;

@@ -10,6 +10,7 @@ import type { RunEventDraft, SessionBusyPolicy, Usage } from '@squire/client/con
 import { SidecarError, isSidecarError, toValidationIssues } from '../errors.js';
 import { isAgentError } from '../agent/agent-error.js';
 import { isLlmAgent, type AgentDefinition, type LlmAgentDefinition } from '../agent/define-agent.js';
+import type { AgentContext } from '../agent/agent-context.js';
 import type { ChatTurn } from '../agent/chat-turns.js';
 import { UsageMeter, type LlmProvider } from '../llm/llm-client.js';
 import { providerName } from '../llm/observed-model-call.js';
@@ -21,7 +22,6 @@ import { traceIdOf, traceIdOfRun } from '../telemetry/trace-context.js';
 import { RunAbort, abortReason } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunEventChannel } from './run-events.js';
-import type { AgentContext } from '../agent/agent-context.js';
 import { RunContext } from './run-context.js';
 import type { Release, Slots } from './slots.js';
 import { NO_JOURNAL, RunPaused, type StepJournal } from './step-journal.js';
@@ -282,7 +282,7 @@ export class RunExecutor {
     const byStatus = this.runSamples[kind];
     let samples = byStatus.get(status);
     if (!samples) {
-      // Bound once per (status, kind): prom-client hashes an unbound label set on every call.
+      // Bound once per (status, kind): an unbound sample looks its label set up on every call.
       const { metrics } = this.deps;
       samples = { count: metrics.runs.labels({ status, kind }), duration: metrics.runDuration.labels({ status }) };
       byStatus.set(status, samples);
